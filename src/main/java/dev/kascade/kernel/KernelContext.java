@@ -1,0 +1,254 @@
+package dev.kascade.kernel;
+
+import dev.kascade.tensor.DType;
+
+/**
+ * What a kernel sees of the machine: its thread and block ids, shared memory, barriers, warp collectives,
+ * fast math and conversions. A kernel is a static method whose first parameter is a {@code KernelContext}.
+ *
+ * <p>Every method documents two meanings. <b>GPU</b>: the PTX the compiler ({@code dev.kascade.ptx})
+ * emits for the call; the call itself never happens on the GPU. <b>CPU</b>: what the emulator
+ * ({@code dev.kascade.emulator}) does, which is a faithful implementation with GPU semantics: every GPU
+ * thread is a Java thread with its own context, barriers really wait, warp collectives exchange values
+ * in lock step among the 32 lanes of a warp.
+ *
+ * <p>Rules the compiler enforces (and the emulator detects at run time): {@link #barrier()} must be
+ * reached by every thread of the block, so it may not sit under a branch that depends on the thread id;
+ * warp collectives (shuffles, reductions, ballot, mma) must be reached by all 32 lanes of the warp.
+ * Shared-memory sizes and {@link #unroll(int)} bounds must be compile-time constants (literals,
+ * {@code static final} fields or {@link Const} parameters).
+ *
+ * <p>Linear thread id is {@code threadIdx() + threadIdxY() * blockDim()}; warps are consecutive groups of
+ * 32 linear ids. Blocks have at most 1024 threads and a multiple of 32 is strongly advised.
+ */
+public abstract class KernelContext {
+    /** Threads per warp on every NVIDIA GPU. */
+    public static final int WARP_SIZE = 32;
+
+    protected KernelContext() {
+    }
+
+    // ---------------------------------------------------------------- geometry
+
+    /** Thread index in the block, x. GPU: {@code %tid.x}. */
+    public abstract int threadIdx();
+
+    /** Thread index in the block, y. GPU: {@code %tid.y}. */
+    public abstract int threadIdxY();
+
+    /** Block index in the grid, x. GPU: {@code %ctaid.x}. */
+    public abstract int blockIdx();
+
+    /** Block index in the grid, y. GPU: {@code %ctaid.y}. */
+    public abstract int blockIdxY();
+
+    /** Block index in the grid, z. GPU: {@code %ctaid.z}. */
+    public abstract int blockIdxZ();
+
+    /** Threads per block, x. GPU: {@code %ntid.x}. */
+    public abstract int blockDim();
+
+    /** Threads per block, y. GPU: {@code %ntid.y}. */
+    public abstract int blockDimY();
+
+    /** Blocks in the grid, x. GPU: {@code %nctaid.x}. */
+    public abstract int gridDim();
+
+    /** Blocks in the grid, y. GPU: {@code %nctaid.y}. */
+    public abstract int gridDimY();
+
+    /** Blocks in the grid, z. GPU: {@code %nctaid.z}. */
+    public abstract int gridDimZ();
+
+    /** Lane within the warp, 0..31. GPU: {@code %laneid}. CPU: linear thread id mod 32. */
+    public abstract int laneId();
+
+    /**
+     * Warp index within the block. GPU: linear thread id {@code >> 5} (not {@code %warpid}, which the PTX
+     * manual calls volatile). CPU: the same arithmetic.
+     */
+    public abstract int warpId();
+
+    /** {@code blockIdx() * blockDim() + threadIdx()}. GPU: {@code mad.lo.s32} of the three registers. */
+    public abstract int globalIdx();
+
+    // ---------------------------------------------------------------- shared memory and barriers
+
+    /**
+     * A block-shared f32 array of constant size {@code n}, one per call site. GPU: a {@code .shared .align 16}
+     * declaration; indexing compiles to {@code ld.shared}/{@code st.shared}. CPU: every thread of the block
+     * gets the same Java array for the same call site.
+     */
+    public abstract float[] sharedF32(int n);
+
+    /** A block-shared i32 array of constant size {@code n}, one per call site; see {@link #sharedF32(int)}. */
+    public abstract int[] sharedI32(int n);
+
+    /**
+     * The dynamic shared memory of the launch as f32 (its size is set at launch, in bytes). A kernel uses
+     * either this or {@link #dynamicSharedI32()}, not both. GPU: {@code .extern .shared .align 16 .b8 dsmem[]}.
+     */
+    public abstract float[] dynamicSharedF32();
+
+    /** The dynamic shared memory of the launch as i32; see {@link #dynamicSharedF32()}. */
+    public abstract int[] dynamicSharedI32();
+
+    /**
+     * Block barrier: waits until every thread of the block has arrived; orders shared and global memory
+     * accesses within the block. GPU: {@code bar.sync 0}. CPU: a barrier over the block's threads; a thread
+     * that never arrives (divergent barrier) fails the launch with the kernel name and line, never hangs.
+     */
+    public abstract void barrier();
+
+    /** Atomic add on a shared i32 array, returning the old value. GPU: {@code atom.shared.add.s32}. */
+    public abstract int atomicAdd(int[] shared, int index, int value);
+
+    /** Atomic max on a shared i32 array, returning the old value. GPU: {@code atom.shared.max.s32}. */
+    public abstract int atomicMax(int[] shared, int index, int value);
+
+    /** Atomic add on a shared f32 array, returning the old value. GPU: {@code atom.shared.add.f32}. */
+    public abstract float atomicAdd(float[] shared, int index, float value);
+
+    /**
+     * Atomic max on a shared f32 array ({@link Math#max(float, float)} semantics), returning the old value.
+     * GPU: a compare-and-swap loop on {@code atom.shared.cas.b32}.
+     */
+    public abstract float atomicMax(float[] shared, int index, float value);
+
+    // ---------------------------------------------------------------- warp collectives
+
+    /** Value of lane {@code laneId() ^ mask}. GPU: {@code shfl.sync.bfly.b32 d, v, mask, 31, 0xffffffff}. */
+    public abstract float shuffleXor(float v, int mask);
+
+    /** Integer form of {@link #shuffleXor(float, int)}. */
+    public abstract int shuffleXor(int v, int mask);
+
+    /**
+     * Value of lane {@code laneId() + delta}, or the caller's own value when that lane is past 31.
+     * GPU: {@code shfl.sync.down.b32 d, v, delta, 31, 0xffffffff}.
+     */
+    public abstract float shuffleDown(float v, int delta);
+
+    /** Integer form of {@link #shuffleDown(float, int)}. */
+    public abstract int shuffleDown(int v, int delta);
+
+    /** Value of lane {@code srcLane & 31}. GPU: {@code shfl.sync.idx.b32 d, v, srcLane, 31, 0xffffffff}. */
+    public abstract float shuffleIdx(float v, int srcLane);
+
+    /** Integer form of {@link #shuffleIdx(float, int)}. */
+    public abstract int shuffleIdx(int v, int srcLane);
+
+    /**
+     * Sum over the 32 lanes, returned to every lane, in butterfly order (xor 16, 8, 4, 2, 1) on both
+     * devices so results agree bit for bit. GPU: five {@code shfl.sync.bfly} + {@code add.rn.f32}.
+     */
+    public abstract float warpSum(float v);
+
+    /** Max over the 32 lanes ({@link Math#max(float, float)}: NaN wins). GPU: five shuffles + {@code max.NaN.f32}. */
+    public abstract float warpMax(float v);
+
+    /** Integer sum over the warp (wrapping). GPU: {@code redux.sync.add.s32}. */
+    public abstract int warpSum(int v);
+
+    /** Integer max over the warp. GPU: {@code redux.sync.max.s32}. */
+    public abstract int warpMax(int v);
+
+    /** Bit {@code i} set when lane {@code i}'s predicate is true. GPU: {@code vote.sync.ballot.b32}. */
+    public abstract int ballot(boolean predicate);
+
+    /**
+     * Warp-wide tensor-core product {@code d = a * b + c} of a 16x16 bf16 A (row-major), a 16x8 bf16 B
+     * (column-major) and a 16x8 f32 C, each lane holding its fragment: {@code a} four words (eight packed
+     * bf16), {@code b} two words, {@code c} and {@code d} four floats, in the PTX fragment layout
+     * (g = lane/4, t = lane%4; A rows g and g+8, cols 2t, 2t+1, +8; B rows 2t, 2t+1, +8, col g;
+     * C rows g, g+8, cols 2t, 2t+1). GPU: {@code mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32}.
+     * CPU: the 32 lanes' fragments are assembled into matrices, multiplied in f32, and scattered back.
+     */
+    public abstract void mmaBf16(float[] d, int[] a, int[] b, float[] c);
+
+    /** As {@link #mmaBf16} with f16 inputs. GPU: {@code mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32}. */
+    public abstract void mmaF16(float[] d, int[] a, int[] b, float[] c);
+
+    // ---------------------------------------------------------------- math (pure, same on every thread)
+
+    /** 2^x. GPU: {@code ex2.approx.ftz.f32} (about 2 ulp, subnormals flushed). CPU: {@code Math.pow(2, x)}. */
+    public static float exp2(float x) {
+        return (float) Math.pow(2.0, x);
+    }
+
+    /** log2(x). GPU: {@code lg2.approx.ftz.f32}. CPU: {@code Math.log(x) / Math.log(2)}. */
+    public static float log2(float x) {
+        return (float) (Math.log(x) / Math.log(2.0));
+    }
+
+    /** 1 / sqrt(x). GPU: {@code rsqrt.approx.ftz.f32}. CPU: {@code 1 / Math.sqrt(x)}. */
+    public static float rsqrt(float x) {
+        return (float) (1.0 / Math.sqrt(x));
+    }
+
+    /** a * b + c with one rounding. GPU: {@code fma.rn.f32}. CPU: {@link Math#fma(float, float, float)}. */
+    public static float fma(float a, float b, float c) {
+        return Math.fma(a, b, c);
+    }
+
+    /**
+     * Marks a loop bound for full unrolling: {@code for (int i = 0; i < KernelContext.unroll(8); i++)}.
+     * {@code n} must be a compile-time constant. GPU: the loop body is replicated {@code n} times, which lets
+     * constant-size local arrays live in registers. CPU: returns {@code n}.
+     */
+    public static int unroll(int n) {
+        return n;
+    }
+
+    // ---------------------------------------------------------------- conversions and packing
+
+    /** bf16 bits to f32. GPU: {@code cvt.f32.bf16}. */
+    public static float bf16ToFloat(short bits) {
+        return DType.bf16ToFloat(bits);
+    }
+
+    /** f32 to bf16 bits, round to nearest even. GPU: {@code cvt.rn.bf16.f32}. */
+    public static short floatToBf16(float v) {
+        return DType.floatToBf16(v);
+    }
+
+    /** f16 bits to f32. GPU: {@code cvt.f32.f16}. */
+    public static float f16ToFloat(short bits) {
+        return Float.float16ToFloat(bits);
+    }
+
+    /** f32 to f16 bits, round to nearest even. GPU: {@code cvt.rn.f16.f32}. */
+    public static short floatToF16(float v) {
+        return Float.floatToFloat16(v);
+    }
+
+    /** Two floats packed as bf16x2, {@code lo} in bits 0..15. GPU: {@code cvt.rn.bf16x2.f32 d, hi, lo}. */
+    public static int packBf16x2(float lo, float hi) {
+        return (floatToBf16(lo) & 0xFFFF) | (floatToBf16(hi) << 16);
+    }
+
+    /** Two floats packed as f16x2, {@code lo} in bits 0..15. GPU: {@code cvt.rn.f16x2.f32 d, hi, lo}. */
+    public static int packF16x2(float lo, float hi) {
+        return (floatToF16(lo) & 0xFFFF) | (floatToF16(hi) << 16);
+    }
+
+    /** Low bf16 of a packed word as f32. GPU: {@code shl.b32 t, w, 16}. */
+    public static float lowBf16(int packed) {
+        return Float.intBitsToFloat(packed << 16);
+    }
+
+    /** High bf16 of a packed word as f32. GPU: {@code and.b32 t, w, 0xFFFF0000}. */
+    public static float highBf16(int packed) {
+        return Float.intBitsToFloat(packed & 0xFFFF0000);
+    }
+
+    /** Low f16 of a packed word as f32. GPU: {@code cvt.f32.f16} of the low half. */
+    public static float lowF16(int packed) {
+        return Float.float16ToFloat((short) packed);
+    }
+
+    /** High f16 of a packed word as f32. GPU: {@code cvt.f32.f16} of the high half. */
+    public static float highF16(int packed) {
+        return Float.float16ToFloat((short) (packed >>> 16));
+    }
+}
