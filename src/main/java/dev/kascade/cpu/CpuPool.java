@@ -1,0 +1,162 @@
+package dev.kascade.cpu;
+
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * A fixed pool of worker threads that runs "task 0..n-1" jobs on all cores, without allocating per call.
+ *
+ * <p>Parallel split: the calling thread is worker 0 and {@code parallelism - 1} daemon threads are
+ * workers 1..; tasks are handed out dynamically through one atomic counter, so uneven tasks (long and
+ * short sequences, late and early prefill tiles) balance themselves. A call blocks until every task
+ * has run. Workers park between calls (no spinning: this machine's cores are shared).
+ *
+ * <p>Calls are serialised by a lock; a call made from inside a running job (or while the lock is held
+ * by the same thread) runs its tasks inline on that thread, so nesting cannot deadlock. An exception
+ * thrown by a task is rethrown to the caller after the remaining tasks finish.
+ */
+public final class CpuPool {
+    /** One parallel job: {@code run(task, worker)} for every task; {@code worker} indexes per-worker scratch. */
+    @FunctionalInterface
+    public interface Job {
+        void run(int task, int worker);
+    }
+
+    private static final CpuPool SHARED = new CpuPool(Runtime.getRuntime().availableProcessors());
+
+    private final Thread[] helpers;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final AtomicInteger next = new AtomicInteger();
+    private final AtomicInteger active = new AtomicInteger();
+    // (generation << 32) | helpers taking part: read once by a worker, so both halves belong to one call.
+    private volatile long state;
+    private volatile Job job;
+    private volatile int tasks;
+    private volatile Thread caller;
+    private volatile Throwable failure;
+
+    /** A pool of {@code parallelism} workers (the caller counts as one). */
+    public CpuPool(int parallelism) {
+        if (parallelism < 1) {
+            throw new IllegalArgumentException("parallelism: expected >= 1 but got " + parallelism);
+        }
+        helpers = new Thread[parallelism - 1];
+        for (int i = 0; i < helpers.length; i++) {
+            final int worker = i + 1;
+            Thread t = new Thread(() -> workerLoop(worker), "kascade-cpu-" + worker);
+            t.setDaemon(true);
+            helpers[i] = t;
+            t.start();
+        }
+    }
+
+    /** The process-wide pool with one worker per available processor. */
+    public static CpuPool shared() {
+        return SHARED;
+    }
+
+    /** Number of workers (worker ids passed to jobs are in {@code [0, parallelism)}). */
+    public int parallelism() {
+        return helpers.length + 1;
+    }
+
+    /**
+     * True when the pool's workers may read {@code segment}: memory of a confined arena can only be touched
+     * by its owner thread, and then kernels run their tasks on the calling thread instead.
+     */
+    public boolean canShare(java.lang.foreign.MemorySegment segment) {
+        return helpers.length == 0 || segment.isAccessibleBy(helpers[0]);
+    }
+
+    /** Runs every task on the calling thread, as worker 0 (for memory the workers may not read). */
+    public void runInline(int taskCount, Job job) {
+        for (int t = 0; t < taskCount; t++) {
+            job.run(t, 0);
+        }
+    }
+
+    /** Runs {@code job.run(t, worker)} for every {@code t} in {@code [0, taskCount)} and waits for all. */
+    public void run(int taskCount, Job job) {
+        if (taskCount <= 0) {
+            return;
+        }
+        if (taskCount == 1 || helpers.length == 0 || lock.isHeldByCurrentThread() || isWorkerThread()) {
+            for (int t = 0; t < taskCount; t++) {
+                job.run(t, 0);
+            }
+            return;
+        }
+        lock.lock();
+        try {
+            int taking = Math.min(helpers.length, taskCount - 1);
+            this.job = job;
+            this.tasks = taskCount;
+            this.failure = null;
+            this.caller = Thread.currentThread();
+            next.set(0);
+            active.set(taking);
+            long generation = (state >>> 32) + 1;
+            state = (generation << 32) | taking;
+            for (int i = 0; i < taking; i++) {
+                LockSupport.unpark(helpers[i]);
+            }
+            try {
+                drain(job, taskCount, 0);
+            } catch (Throwable t) {
+                failure = t;
+            }
+            while (active.get() != 0) {
+                LockSupport.park(this);
+            }
+            this.job = null;
+            Throwable f = failure;
+            if (f != null) {
+                failure = null;
+                if (f instanceof RuntimeException re) throw re;
+                if (f instanceof Error e) throw e;
+                throw new IllegalStateException("a parallel task failed", f);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void drain(Job j, int n, int worker) {
+        for (int t; (t = next.getAndIncrement()) < n; ) {
+            j.run(t, worker);
+        }
+    }
+
+    private boolean isWorkerThread() {
+        Thread me = Thread.currentThread();
+        for (Thread h : helpers) {
+            if (h == me) return true;
+        }
+        return false;
+    }
+
+    private void workerLoop(int worker) {
+        long seen = 0;
+        while (true) {
+            long s;
+            while (((s = state) >>> 32) == seen) {
+                LockSupport.park(this);
+            }
+            seen = s >>> 32;
+            int taking = (int) s;
+            if (worker > taking) {
+                continue; // not needed for this call
+            }
+            try {
+                drain(job, tasks, worker);
+            } catch (Throwable t) {
+                failure = t;
+            } finally {
+                if (active.decrementAndGet() == 0) {
+                    LockSupport.unpark(caller);
+                }
+            }
+        }
+    }
+}
