@@ -5,7 +5,8 @@ import java.util.Arrays;
 
 /**
  * Runs one {@link BenchSpec} on a {@link DeviceBackend}: times dense and the three Kascade roles side by side on
- * the same prepared layer (warm-up, then {@code iters} calls each, median), then one fidelity pass through all
+ * the same prepared layer (warm-up, then {@code iters} rounds of one call per role, median per role), then one
+ * fidelity pass through all
  * layers of the workload's plan.
  */
 public final class BenchRunner {
@@ -26,13 +27,21 @@ public final class BenchRunner {
         SyntheticWorkload workload = new SyntheticWorkload(spec.workload());
         double[] median = new double[TimedRole.values().length];
         String deviceName;
-        progress.update(spec + ": preparing one layer");
+        String label = spec.label();
+        progress.update(label + ": preparing one layer");
         try (RoleTimer timer = backend.openTimer(spec, workload)) {
             deviceName = timer.device();
             for (TimedRole role : TimedRole.values()) {
-                progress.update(spec + ": timing " + role.label());
-                median[role.ordinal()] = median(timer.time(role, spec.warmup(), spec.iters()));
+                progress.update(label + ": warming up " + role.label());
+                timer.time(role, spec.warmup(), 1);
             }
+            // Rounds of one call per role, so load changes on a shared machine hit every role alike.
+            double[][] samples = new double[TimedRole.values().length][spec.iters()];
+            for (int i = 0; i < spec.iters(); i++) {
+                progress.update(label + ": timing round " + (i + 1) + "/" + spec.iters());
+                for (TimedRole role : TimedRole.values()) samples[role.ordinal()][i] = timer.time(role, 0, 1)[0];
+            }
+            for (TimedRole role : TimedRole.values()) median[role.ordinal()] = median(samples[role.ordinal()]);
         }
         Fidelity fidelity = backend.measureFidelity(spec, workload, progress);
         progress.done();

@@ -74,6 +74,12 @@ public record BenchSpec(BenchMode mode, String device, int context, int batch, i
         return new BenchSpec(m, device, ctx, batch, layers, qHeads, kvHeads, headDim, dtype, p, anchors, warmup, iters, seed);
     }
 
+    /** A short name for progress lines: "decode 32K bf16 top-k 10%". */
+    public String label() {
+        String ctx = context % 1024 == 0 ? (context / 1024) + "K" : Integer.toString(context);
+        return mode.label() + " " + ctx + " " + dtype.label() + " top-k " + Math.round(topk * 1000) / 10.0 + "%";
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof BenchSpec s && mode == s.mode && device.equals(s.device) && context == s.context

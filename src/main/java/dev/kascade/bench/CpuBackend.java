@@ -1,6 +1,9 @@
 package dev.kascade.bench;
 
-/** The CPU backend of {@code kascade bench} (interim: waits for the cpu package's Kascade entry points). */
+/**
+ * The CPU backend of {@code kascade bench}: the Vector API kernels of the {@code cpu} package through
+ * {@link dev.kascade.algorithm.KascadeDecoder}.
+ */
 final class CpuBackend implements DeviceBackend {
     @Override
     public String name() {
@@ -9,11 +12,34 @@ final class CpuBackend implements DeviceBackend {
 
     @Override
     public RoleTimer openTimer(BenchSpec spec, SyntheticWorkload workload) {
-        throw new UnsupportedOperationException("device cpu: the CPU Kascade kernels are not in this build yet");
+        return switch (spec.mode()) {
+            case DECODE -> new CpuDecodeTimer(spec, workload);
+            case PREFILL -> throw new UnsupportedOperationException("prefill on the cpu: not in this build yet");
+        };
     }
 
     @Override
     public Fidelity measureFidelity(BenchSpec spec, SyntheticWorkload workload, Progress progress) {
-        throw new UnsupportedOperationException("device cpu: the CPU Kascade kernels are not in this build yet");
+        return switch (spec.mode()) {
+            case DECODE -> DecodeFidelity.measure(spec, workload, workload.plan(), progress);
+            case PREFILL -> throw new UnsupportedOperationException("prefill on the cpu: not in this build yet");
+        };
+    }
+
+    /** "cpu: 2 cores, AMD EPYC ..., Vector API 256-bit". */
+    static String describe() {
+        String model = "";
+        try {
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/cpuinfo"))) {
+                if (line.startsWith("model name")) {
+                    model = line.substring(line.indexOf(':') + 1).trim();
+                    break;
+                }
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            model = System.getProperty("os.arch");
+        }
+        return "cpu: " + Runtime.getRuntime().availableProcessors() + " cores, " + model + ", Vector API "
+                + jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.vectorBitSize() + "-bit";
     }
 }

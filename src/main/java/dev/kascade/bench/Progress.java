@@ -10,6 +10,7 @@ public final class Progress {
     private final PrintStream err;
     private final boolean enabled;
     private int lastLength;
+    private String prefix = "";
 
     public Progress(PrintStream err, boolean enabled) {
         this.err = err;
@@ -21,9 +22,15 @@ public final class Progress {
         return new Progress(System.err, false);
     }
 
+    /** Text put before every later message (a sweep's "[3/8] "). */
+    public void prefix(String p) {
+        this.prefix = p == null ? "" : p;
+    }
+
     /** Replaces the current line with {@code message}. */
     public void update(String message) {
         if (!enabled) return;
+        message = prefix + message;
         String pad = message.length() < lastLength ? " ".repeat(lastLength - message.length()) : "";
         err.print("\r" + message + pad);
         err.flush();

@@ -117,7 +117,7 @@ public final class BenchCommand implements Command {
         boolean json = sweep || o.has("--json");
         try (BufferedWriter file = o.has("--out") ? Files.newBufferedWriter(Path.of(o.get("--out", "")), StandardCharsets.UTF_8) : null) {
             for (int i = 0; i < specs.size(); i++) {
-                if (specs.size() > 1) progress.update("[" + (i + 1) + "/" + specs.size() + "] " + specs.get(i));
+                if (specs.size() > 1) progress.prefix("[" + (i + 1) + "/" + specs.size() + "] ");
                 BenchResult r = runner.run(specs.get(i));
                 String line = r.toJsonLine();
                 if (json) out.println(line);
