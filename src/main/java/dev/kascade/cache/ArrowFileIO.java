@@ -221,7 +221,7 @@ final class ArrowFileIO {
                     + FileMetadata.KIND + "' (expected " + kind + ")");
         }
         if (!found.equals(kind)) {
-            throw new KascadeFileException(file, "holds a Kascade " + found + ", expected a " + kind);
+            throw new KascadeFileException(file, "holds a Kascade '" + found + "' file, expected '" + kind + "'");
         }
         String version = meta.get(FileMetadata.VERSION);
         if (!Integer.toString(FileMetadata.FORMAT_VERSION).equals(version)) {
