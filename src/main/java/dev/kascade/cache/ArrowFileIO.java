@@ -195,6 +195,26 @@ final class ArrowFileIO {
         }
     }
 
+    /**
+     * The schema-level custom metadata of an Arrow IPC file, without loading its data (empty for an Arrow
+     * file without metadata).
+     */
+    static Map<String, String> readMetadata(Path file) throws IOException {
+        if (file == null) throw new IllegalArgumentException("file: expected a path but got null");
+        if (!Files.isRegularFile(file)) throw new NoSuchFileException(file.toString(), null, "no such file to read");
+        long size = Files.size(file);
+        checkMagic(file, size);
+        try (BufferAllocator allocator = new org.apache.arrow.memory.RootAllocator(Math.addExact(size * 2, 1 << 20));
+             FileChannel channel = FileChannel.open(file, StandardOpenOption.READ);
+             ArrowFileReader reader = new ArrowFileReader(channel, allocator)) {
+            Map<String, String> meta = reader.getVectorSchemaRoot().getSchema().getCustomMetadata();
+            return meta == null ? Map.of() : Map.copyOf(meta);
+        } catch (IOException | RuntimeException e) {
+            throw new KascadeFileException(file, "corrupt Arrow IPC file: cannot read its schema and footer ("
+                    + e.getMessage() + ")", e);
+        }
+    }
+
     /** The Arrow IPC file format starts and ends with "ARROW1"; tell a foreign file from a truncated one. */
     private static void checkMagic(Path file, long size) throws IOException {
         byte[] head = new byte[MAGIC.length];
