@@ -17,7 +17,8 @@ public final class Main {
         for (Command c : List.<Command>of(
                 // Each subsystem adds its commands here.
                 new BenchCommand(),
-                new ReportCommand()
+                new ReportCommand(),
+                new dev.kascade.cache.ArrowInfoCommand()
         )) {
             m.put(c.name(), c);
         }
