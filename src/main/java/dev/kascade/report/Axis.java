@@ -53,7 +53,11 @@ final class Axis {
     /** Bounds padded to a nice range around the data (linear axes start at zero when the data are positive). */
     static double[] niceRange(double lo, double hi, boolean fromZero) {
         if (fromZero && lo > 0) lo = 0;
-        if (hi <= lo) hi = lo + 1;
+        if (hi <= lo) {
+            // One value: centre it in a band of +-10% (or +-0.05 around zero).
+            double pad = lo == 0 ? 0.05 : Math.abs(lo) * 0.1;
+            return new double[] {fromZero && lo >= 0 ? 0 : lo - pad, hi + pad};
+        }
         double span = hi - lo;
         return new double[] {lo == 0 ? 0 : lo - 0.05 * span, hi + 0.08 * span};
     }

@@ -131,7 +131,10 @@ public final class HtmlReport {
             groups.computeIfAbsent(r.mode() + " " + Xml.tokens(r.context()) + " " + r.device() + " " + r.dtype(),
                     k -> new TreeMap<>()).put(r.topk(), r);
         }
+        // Configurations swept over top-k; single-point groups only when nothing was swept.
+        boolean anySwept = groups.values().stream().anyMatch(g -> g.size() > 1);
         for (Map.Entry<String, TreeMap<Double, BenchRow>> e : groups.entrySet()) {
+            if (anySwept && e.getValue().size() < 2) continue;
             c.add(new Series(e.getKey(), List.copyOf(e.getValue().keySet()),
                     e.getValue().values().stream().map(r -> error ? r.relError() : r.massRecall()).toList()));
         }
@@ -140,8 +143,11 @@ public final class HtmlReport {
 
     private static void bandwidth(StringBuilder b, List<BenchRow> rows) {
         Map<String, List<BenchRow>> byDevice = new TreeMap<>();
-        for (BenchRow r : rows) {
-            if (r.mode().equals("decode") && Double.isFinite(r.denseGbs())) {
+        List<BenchRow> decode = rows.stream().filter(r -> r.mode().equals("decode")).toList();
+        double p = primaryTopk(decode);
+        for (BenchRow r : decode) {
+            // Dense decode does not depend on top-k: one bar per configuration, at the main top-k.
+            if (r.topk() == p && Double.isFinite(r.denseGbs())) {
                 byDevice.computeIfAbsent(r.device(), k -> new ArrayList<>()).add(r);
             }
         }
