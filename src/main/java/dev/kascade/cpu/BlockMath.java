@@ -19,6 +19,12 @@ public final class BlockMath {
     /** Keys per block in the decode kernels: 32 rows of d=128 f32 = 16 KB, stays in L1. */
     public static final int BLOCK = 32;
 
+    static {
+        if (BLOCK % (2 * L) != 0) {
+            throw new ExceptionInInitializerError("BLOCK " + BLOCK + " must be a multiple of two vectors (" + 2 * L + ")");
+        }
+    }
+
     private BlockMath() {
     }
 
@@ -183,6 +189,58 @@ public final class BlockMath {
                     x0 += p[p0 + j] * vb[j * d + c];
                 }
                 acc[o0 + c] = x0;
+            }
+        }
+    }
+
+    /**
+     * Prefill logits against a transposed key block: {@code s[row * BLOCK + j] = q_row . k_j} for
+     * {@code row < rows}, all {@code j < BLOCK}, with {@code kt[c * BLOCK + j]} (zero-padded past the
+     * block's keys). Micro-kernel: 4 query rows x 2L keys, so each step does 2 key loads, 4 query
+     * broadcasts and 8 FMAs, and no lane reduction is needed.
+     */
+    public static void logitsTransposed(float[] q, int qOff, int rows, int d, float[] kt, float[] s) {
+        int row = 0;
+        for (; row + 4 <= rows; row += 4) {
+            int q0 = qOff + row * d, q1 = q0 + d, q2 = q1 + d, q3 = q2 + d;
+            for (int j = 0; j < BLOCK; j += 2 * L) {
+                FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+                FloatVector b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+                for (int c = 0; c < d; c++) {
+                    FloatVector k0 = FloatVector.fromArray(F, kt, c * BLOCK + j);
+                    FloatVector k1 = FloatVector.fromArray(F, kt, c * BLOCK + j + L);
+                    FloatVector x0 = FloatVector.broadcast(F, q[q0 + c]);
+                    FloatVector x1 = FloatVector.broadcast(F, q[q1 + c]);
+                    FloatVector x2 = FloatVector.broadcast(F, q[q2 + c]);
+                    FloatVector x3 = FloatVector.broadcast(F, q[q3 + c]);
+                    a0 = k0.fma(x0, a0);
+                    b0 = k1.fma(x0, b0);
+                    a1 = k0.fma(x1, a1);
+                    b1 = k1.fma(x1, b1);
+                    a2 = k0.fma(x2, a2);
+                    b2 = k1.fma(x2, b2);
+                    a3 = k0.fma(x3, a3);
+                    b3 = k1.fma(x3, b3);
+                }
+                int o = row * BLOCK + j;
+                a0.intoArray(s, o);
+                b0.intoArray(s, o + L);
+                a1.intoArray(s, o + BLOCK);
+                b1.intoArray(s, o + BLOCK + L);
+                a2.intoArray(s, o + 2 * BLOCK);
+                b2.intoArray(s, o + 2 * BLOCK + L);
+                a3.intoArray(s, o + 3 * BLOCK);
+                b3.intoArray(s, o + 3 * BLOCK + L);
+            }
+        }
+        for (; row < rows; row++) {
+            int q0 = qOff + row * d;
+            for (int j = 0; j < BLOCK; j += L) {
+                FloatVector a0 = FloatVector.zero(F);
+                for (int c = 0; c < d; c++) {
+                    a0 = FloatVector.fromArray(F, kt, c * BLOCK + j).fma(FloatVector.broadcast(F, q[q0 + c]), a0);
+                }
+                a0.intoArray(s, row * BLOCK + j);
             }
         }
     }

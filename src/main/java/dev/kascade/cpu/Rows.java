@@ -94,4 +94,26 @@ public final class Rows {
             dst[dstOff + c] = Float.float16ToFloat(seg.get(I16, offset + 2L * c));
         }
     }
+
+    /**
+     * Like {@link #gather} but writes the block transposed, {@code dst[c * blockStride + i]}, and zero-fills
+     * columns {@code count .. blockStride}: the layout {@link BlockMath#logitsTransposed} reads. Uses
+     * {@code rowScratch} (length >= d) for the converted row.
+     */
+    public static void gatherTransposed(DType dtype, MemorySegment seg, long base, long rowBytes, int d,
+                                        int first, int[] positions, int posOff, int count, float[] dst,
+                                        int blockStride, float[] rowScratch) {
+        for (int i = 0; i < count; i++) {
+            long pos = positions == null ? first + i : positions[posOff + i];
+            toFloat(dtype, seg, base + pos * rowBytes, d, rowScratch, 0);
+            for (int c = 0; c < d; c++) {
+                dst[c * blockStride + i] = rowScratch[c];
+            }
+        }
+        if (count < blockStride) {
+            for (int c = 0; c < d; c++) {
+                java.util.Arrays.fill(dst, c * blockStride + count, (c + 1) * blockStride, 0f);
+            }
+        }
+    }
 }

@@ -13,20 +13,38 @@ public final class Reference {
     private Reference() {
     }
 
-    /** A tensor of N(0, 1) values (scaled by {@code sigma}) stored in {@code dtype}. */
+    // Stored values of the tensors made by random(), read back once: they are never written afterwards.
+    private static final java.util.Map<Tensor, float[]> VALUES =
+            java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
+
+    /** A tensor of N(0, 1) values (scaled by {@code sigma}) stored in {@code dtype}; do not write it later. */
     public static Tensor random(Arena arena, Random rnd, DType dtype, double sigma, long... shape) {
         Tensor t = Tensor.allocate(arena, dtype, shape);
         for (long i = 0; i < t.size(); i++) {
             t.setFlat(i, (float) (rnd.nextGaussian() * sigma));
         }
+        VALUES.put(t, t.toFloatArray());
         return t;
+    }
+
+    private static float[] values(Tensor t) {
+        float[] v = VALUES.get(t);
+        return v != null ? v : t.toFloatArray();
+    }
+
+    private static long kvIndex(Tensor k, int b, int g, int pos) {
+        if (pos < 0 || pos >= k.dim(2)) throw new IndexOutOfBoundsException("pos " + pos);
+        return ((b * k.dim(1) + g) * k.dim(2) + pos) * k.dim(3);
     }
 
     /** Logit of query row {@code qRow} (flat [..][d] index base) against key {@code pos} of (b, g). */
     public static double logit(Tensor q, long qBase, Tensor k, int b, int g, int pos, int d) {
+        float[] qv = values(q);
+        float[] kv = values(k);
+        long kBase = kvIndex(k, b, g, pos);
         double s = 0;
         for (int c = 0; c < d; c++) {
-            s += (double) q.getFlat(qBase + c) * k.get(b, g, pos, c);
+            s += (double) qv[(int) (qBase + c)] * kv[(int) (kBase + c)];
         }
         return s / Math.sqrt(d);
     }
@@ -48,9 +66,11 @@ public final class Reference {
             sum += s[j];
         }
         double[] o = new double[d];
+        float[] vv = values(v);
         for (int j = 0; j < keys.length; j++) {
+            long vBase = kvIndex(v, b, g, keys[j]);
             for (int c = 0; c < d; c++) {
-                o[c] += s[j] / sum * v.get(b, g, keys[j], c);
+                o[c] += s[j] / sum * vv[(int) (vBase + c)];
             }
         }
         return o;
