@@ -2,7 +2,7 @@ package dev.kascade.bench;
 
 /**
  * The CPU backend of {@code kascade bench}: the Vector API kernels of the {@code cpu} package through
- * {@link dev.kascade.algorithm.KascadeDecoder}.
+ * {@link dev.kascade.algorithm.KascadeDecoder} and {@link dev.kascade.algorithm.KascadePrefiller}.
  */
 final class CpuBackend implements DeviceBackend {
     @Override
@@ -14,7 +14,7 @@ final class CpuBackend implements DeviceBackend {
     public RoleTimer openTimer(BenchSpec spec, SyntheticWorkload workload) {
         return switch (spec.mode()) {
             case DECODE -> new CpuDecodeTimer(spec, workload);
-            case PREFILL -> throw new UnsupportedOperationException("prefill on the cpu: not in this build yet");
+            case PREFILL -> new CpuPrefillTimer(spec, workload);
         };
     }
 
@@ -22,7 +22,7 @@ final class CpuBackend implements DeviceBackend {
     public Fidelity measureFidelity(BenchSpec spec, SyntheticWorkload workload, Progress progress) {
         return switch (spec.mode()) {
             case DECODE -> DecodeFidelity.measure(spec, workload, workload.plan(), progress);
-            case PREFILL -> throw new UnsupportedOperationException("prefill on the cpu: not in this build yet");
+            case PREFILL -> PrefillFidelity.measure(spec, workload, workload.plan(), progress);
         };
     }
 

@@ -12,8 +12,8 @@ import java.util.stream.IntStream;
  * regenerated at will instead of kept.
  *
  * <p>Layouts of the fills: keys and values {@code [batch][kvHeads][n][d]}, decode queries
- * {@code [batch][qHeads][d]} (position {@code n - 1}), prefill queries {@code [batch][T][qHeads][d]}
- * (position {@code t}). Other layouts use the row methods.
+ * {@code [batch][qHeads][d]} (position {@code n - 1}), prefill queries {@code [batch][qHeads][T][d]}
+ * (position {@code t}), the layouts of the cpu package. Other layouts use the row methods.
  */
 public final class SyntheticLayer {
     /** Positions per parallel work item of a fill. */
@@ -105,11 +105,12 @@ public final class SyntheticLayer {
         }
     }
 
-    /** Fills {@code q} of shape {@code [batch][T][qHeads][d]} with prefill queries at positions 0..T-1. */
+    /** Fills {@code q} of shape {@code [batch][qHeads][T][d]} with prefill queries at positions 0..T-1. */
     public void fillPrefillQueries(Tensor q) {
         int d = spec.headDim();
-        int t = (int) q.dim(1);
-        q.requireShape("q", spec.batch(), t, spec.qHeads(), d);
+        if (q.rank() != 4) throw new IllegalArgumentException("q: expected shape [batch][qHeads][T][d] but got rank " + q.rank());
+        int t = (int) q.dim(2);
+        q.requireShape("q", spec.batch(), spec.qHeads(), t, d);
         if (t > spec.context()) {
             throw new IllegalArgumentException("q: " + t + " prefill positions exceed the context " + spec.context());
         }
@@ -122,7 +123,7 @@ public final class SyntheticLayer {
             for (int pos = from; pos < Math.min(t, from + FILL_BLOCK); pos++) {
                 for (int h = 0; h < spec.qHeads(); h++) {
                     queryRow(b, h, pos, row);
-                    store(q, (((long) b * t + pos) * spec.qHeads() + h) * d, row, half);
+                    store(q, (((long) b * spec.qHeads() + h) * t + pos) * d, row, half);
                 }
             }
         });

@@ -143,10 +143,10 @@ class SyntheticWorkloadTest {
             float[] row = new float[64];
             layer.queryRow(1, 3, 999, row);
             assertEquals(row[17], q.get(1, 3, 17));
-            Tensor qp = Tensor.allocate(arena, DType.BF16, 2, 33, 4, 64);
+            Tensor qp = Tensor.allocate(arena, DType.BF16, 2, 4, 33, 64);
             layer.fillPrefillQueries(qp);
             layer.queryRow(1, 2, 32, row);
-            assertEquals(DType.BF16.roundTrip(row[9]), qp.get(1, 32, 2, 9));
+            assertEquals(DType.BF16.roundTrip(row[9]), qp.get(1, 2, 32, 9));
         }
     }
 
