@@ -55,8 +55,6 @@ class CpuPrefillBenchTest {
         assertEquals(1.0, recall[0]);
         assertTrue(recall[3] > 0.9 && err[3] < 0.3, "anchor: recall " + recall[3] + " error " + err[3]);
         for (int l : new int[] {1, 2, 4}) assertTrue(recall[l] > 0.85, "reuse " + l + " recall " + recall[l]);
-        Fidelity identity = PrefillFidelity.measure(s, w, w.identityPlan(), Progress.silent());
-        assertTrue(identity.massRecall() < f.massRecall() - 0.1, "identity " + identity.massRecall() + " vs " + f.massRecall());
     }
 
     @Test
