@@ -50,6 +50,16 @@ final class Axis {
         return t;
     }
 
+    /** A tick label with as many decimals as the tick step needs (0, 0.5, 1.0 rather than 0.00, 0.500). */
+    String label(double v) {
+        if (log2) return Xml.num(v);
+        List<Double> t = ticks();
+        double step = t.size() > 1 ? t.get(1) - t.get(0) : Math.abs(v);
+        int decimals = step > 0 ? Math.max(0, (int) Math.ceil(-Math.log10(step) - 1e-9)) : 0;
+        if (Math.abs(v) >= 1e7 || decimals > 6) return Xml.num(v);
+        return String.format(java.util.Locale.ROOT, "%." + decimals + "f", v);
+    }
+
     /** Bounds padded to a nice range around the data (linear axes start at zero when the data are positive). */
     static double[] niceRange(double lo, double hi, boolean fromZero) {
         if (fromZero && lo > 0) lo = 0;

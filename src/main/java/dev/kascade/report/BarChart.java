@@ -60,7 +60,7 @@ public final class BarChart {
         StringBuilder b = new StringBuilder();
         Svg.open(b, WIDTH, HEIGHT, title);
         Svg.frame(b, LEFT, TOP, WIDTH - RIGHT, HEIGHT - BOTTOM);
-        for (double t : ay.ticks()) Svg.gridY(b, LEFT, WIDTH - RIGHT, ay.px(t), Xml.num(t));
+        for (double t : ay.ticks()) Svg.gridY(b, LEFT, WIDTH - RIGHT, ay.px(t), ay.label(t));
         double groupWidth = (double) (WIDTH - RIGHT - LEFT) / Math.max(1, categories.size());
         int nSeries = Math.max(1, seriesNames.size());
         double barWidth = groupWidth * 0.8 / nSeries;

@@ -46,7 +46,7 @@ public final class HBarChart {
         StringBuilder b = new StringBuilder();
         Svg.open(b, WIDTH, height, title);
         Svg.frame(b, LABEL, TOP, WIDTH - 30, height - BOTTOM);
-        for (double t : ax.ticks()) Svg.tickX(b, ax.px(t), height - BOTTOM, Xml.num(t));
+        for (double t : ax.ticks()) Svg.tickX(b, ax.px(t), height - BOTTOM, ax.label(t));
         for (int i = 0; i < labels.size(); i++) {
             double y = TOP + ROW * i;
             double v = values.get(i)[0];

@@ -166,7 +166,8 @@ public final class HtmlReport {
     }
 
     private static void machines(StringBuilder b, List<BenchRow> rows) {
-        TreeSet<String> names = rows.stream().map(r -> r.device() + ": " + r.deviceName())
+        TreeSet<String> names = rows.stream()
+                .map(r -> r.deviceName().startsWith(r.device()) ? r.deviceName() : r.device() + ": " + r.deviceName())
                 .collect(Collectors.toCollection(TreeSet::new));
         if (names.isEmpty()) return;
         b.append("<p class=\"note\">Devices: ").append(Xml.escape(String.join("; ", names))).append("</p>\n");

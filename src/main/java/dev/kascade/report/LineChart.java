@@ -104,7 +104,7 @@ public final class LineChart {
         Svg.frame(b, LEFT, TOP, WIDTH - RIGHT, HEIGHT - BOTTOM);
         for (double t : ay.ticks()) {
             double y = ay.px(t);
-            Svg.gridY(b, LEFT, WIDTH - RIGHT, y, Xml.num(t));
+            Svg.gridY(b, LEFT, WIDTH - RIGHT, y, ay.label(t));
         }
         for (double t : ax.ticks()) {
             Svg.tickX(b, ax.px(t), HEIGHT - BOTTOM, xTickFormat.apply(t));

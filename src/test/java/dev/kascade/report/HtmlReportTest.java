@@ -133,6 +133,9 @@ class HtmlReportTest {
         assertEquals(List.of(1024.0, 2048.0, 4096.0, 8192.0, 16384.0, 32768.0), log.ticks());
         assertEquals(0, log.px(1024), 1e-9);
         assertEquals(100, log.px(32768), 1e-9);
+        assertEquals("4", lin.label(4.0));
+        assertEquals("0.5", new Axis(0, 2.2, false, 0, 100).label(0.5));
+        assertEquals("0.05", new Axis(0, 0.23, false, 0, 100).label(0.05));
         assertEquals("32K", Xml.tokens(32768));
         assertEquals("1M", Xml.tokens(1 << 20));
         assertEquals("&lt;a href=&quot;x&quot;&gt;&amp;", Xml.escape("<a href=\"x\">&"));
