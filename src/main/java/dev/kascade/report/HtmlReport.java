@@ -245,8 +245,10 @@ public final class HtmlReport {
         return m;
     }
 
+    /** 0.05 to "5%", 0.125 to "12.5%". */
     private static String pct(double p) {
-        return Double.isFinite(p) ? Xml.num(100 * p) + "%" : "n/a";
+        if (!Double.isFinite(p)) return "n/a";
+        return new java.math.BigDecimal(100 * p).round(new java.math.MathContext(3)).stripTrailingZeros().toPlainString() + "%";
     }
 
     private static String cap(String s) {
