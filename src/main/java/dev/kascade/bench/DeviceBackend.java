@@ -27,8 +27,8 @@ public interface DeviceBackend {
         return switch (device.toLowerCase(java.util.Locale.ROOT)) {
             case "cpu" -> new CpuBackend();
             case "cuda", "gpu" -> throw new UnsupportedOperationException(
-                    "device cuda: no CUDA backend is available in this build (and the bench found no GPU); "
-                            + "run with --device cpu");
+                    "device cuda: this build has no CUDA backend for kascade bench (no GPU path is registered in "
+                            + "DeviceBackend.forName); run with --device cpu");
             default -> throw new IllegalArgumentException("device: expected cpu or cuda but got '" + device + "'");
         };
     }
