@@ -50,7 +50,7 @@ public final class HtmlReport {
         for (String mode : List.of("decode", "prefill")) {
             List<BenchRow> m = rows.stream().filter(r -> r.mode().equals(mode)).toList();
             if (m.isEmpty()) continue;
-            b.append("<h2>").append(cap(mode)).append("</h2>\n");
+            b.append("<h2 id=\"").append(mode).append("\">").append(cap(mode)).append("</h2>\n");
             double p = primaryTopk(m);
             chart(b, speedupChart(mode, m, p).toSvg());
             BarChart roles = roleChart(mode, m, p);
@@ -58,7 +58,7 @@ public final class HtmlReport {
         }
         List<BenchRow> sweep = rows.stream().filter(r -> Double.isFinite(r.topk())).toList();
         if (!sweep.isEmpty()) {
-            b.append("<h2>Fidelity vs top-k fraction</h2>\n");
+            b.append("<h2 id=\"fidelity\">Fidelity vs top-k fraction</h2>\n");
             chart(b, fidelityChart(sweep, true).toSvg());
             chart(b, fidelityChart(sweep, false).toSvg());
         }
@@ -152,7 +152,7 @@ public final class HtmlReport {
             }
         }
         if (byDevice.isEmpty()) return;
-        b.append("<h2>Dense decode bandwidth vs measured ceiling</h2>\n");
+        b.append("<h2 id=\"bandwidth\">Dense decode bandwidth vs measured ceiling</h2>\n");
         for (Map.Entry<String, List<BenchRow>> e : byDevice.entrySet()) {
             List<BenchRow> rs = e.getValue();
             List<String> cats = rs.stream().map(r -> Xml.tokens(r.context()) + " b" + r.batch() + " " + r.dtype()).toList();
@@ -175,7 +175,7 @@ public final class HtmlReport {
 
     private static void table(StringBuilder b, List<BenchRow> rows) {
         if (rows.isEmpty()) return;
-        b.append("<h2>All benchmark rows</h2>\n<table>\n<tr>");
+        b.append("<h2 id=\"rows\">All benchmark rows</h2>\n<table>\n<tr>");
         String[] head = {"mode", "device", "context", "batch", "L", "Hq/G", "d", "dtype", "top-k", "dense ms", "layer0 ms",
             "anchor ms", "reuse ms", "Kascade ms", "speedup", "rel error", "mass recall", "dense GB/s", "ceiling GB/s",
             "date"};
@@ -204,11 +204,13 @@ public final class HtmlReport {
 
     private static void jmh(StringBuilder b, List<JmhScore> scores) {
         if (scores.isEmpty()) return;
-        b.append("<h2>JMH micro-benchmarks</h2>\n");
+        b.append("<h2 id=\"jmh\">JMH micro-benchmarks</h2>\n");
         Map<String, HBarChart> byUnit = new LinkedHashMap<>();
         for (JmhScore s : scores) {
-            byUnit.computeIfAbsent(s.unit() + " (" + s.mode() + ")", u -> new HBarChart("JMH scores, " + u, s.unit()))
-                    .add(s.label(), s.score(), s.error());
+            // One chart per benchmark class and unit: scores of one class share a scale worth comparing.
+            String cls = s.shortName().contains(".") ? s.shortName().substring(0, s.shortName().indexOf('.')) : s.shortName();
+            String key = cls + ", " + s.unit() + " (" + s.mode() + ")";
+            byUnit.computeIfAbsent(key, u -> new HBarChart("JMH " + u, s.unit())).add(s.label(), s.score(), s.error());
         }
         for (HBarChart c : byUnit.values()) chart(b, c.toSvg());
         b.append("<table>\n<tr><th class=\"l\">benchmark</th><th class=\"l\">params</th><th>mode</th><th>score</th>")
