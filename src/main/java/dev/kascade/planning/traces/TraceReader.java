@@ -53,6 +53,7 @@ public final class TraceReader implements AutoCloseable {
         }
         if (!Files.isReadable(path)) throw new IOException(what + ": file is not readable");
         boolean fileFormat = startsWithMagic(path);
+        if (!fileFormat) checkStreamPrefix(path, what);
         this.allocator = new RootAllocator();
         ArrowReader r = null;
         try {
@@ -87,6 +88,22 @@ public final class TraceReader implements AutoCloseable {
         try (InputStream in = Files.newInputStream(path)) {
             byte[] head = in.readNBytes(FILE_MAGIC.length);
             return java.util.Arrays.equals(head, FILE_MAGIC);
+        }
+    }
+
+    /**
+     * A stream starts with the continuation marker 0xFFFFFFFF and the schema message length. Checking it first
+     * keeps a foreign file from being read as a stream whose first word is a gigabyte-sized length.
+     */
+    private static void checkStreamPrefix(Path path, String what) throws IOException {
+        long size = Files.size(path);
+        try (InputStream in = Files.newInputStream(path)) {
+            byte[] head = in.readNBytes(8);
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(head).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            if (head.length < 8 || b.getInt(0) != -1 || b.getInt(4) <= 0 || b.getInt(4) > size - 8) {
+                throw new IOException(what + ": not a readable Arrow IPC file (expected the ARROW1 file magic or a stream's"
+                        + " 0xFFFFFFFF continuation marker and schema length at the start)");
+            }
         }
     }
 
