@@ -11,6 +11,7 @@ import dev.kascade.planning.PlanFile;
 import dev.kascade.planning.PlannedAnchors;
 import dev.kascade.planning.Provenance;
 import dev.kascade.planning.traces.TraceCalibration;
+import dev.kascade.planning.traces.TraceReader;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -75,6 +76,10 @@ public final class PlanCommand implements Command {
         if (decodeSteps < 0) throw new UsageException("--decode-steps: expected >= 0 but got " + decodeSteps);
         Path traces = Path.of(o.get("--traces", null));
 
+        String source;
+        try (TraceReader reader = TraceReader.open(traces)) {
+            source = reader.header().source();
+        }
         PlanningProgress progress = new PlanningProgress(System.err, "plan: statistics");
         CalibrationStats stats = TraceCalibration.run(traces, k, tile, decodeSteps, progress);
         progress.finish();
@@ -85,7 +90,7 @@ public final class PlanCommand implements Command {
         List<PlannedAnchors> alternatives = AnchorPlanner.plans(stats, AnchorPlanner.MIN_REPORTED, AnchorPlanner.MAX_REPORTED);
         double[] importance = new double[stats.layers()];
         for (int b = 0; b < importance.length; b++) importance[b] = stats.importance(b);
-        Provenance provenance = new Provenance(traces.toString(), "", stats.prompts(), k, tile, decodeSteps,
+        Provenance provenance = new Provenance(traces.toString(), source, stats.prompts(), k, tile, decodeSteps,
                 Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), chosen.objective(), chosen.layerScores(), importance,
                 chosen.recovery());
         if (o.has("--out")) {
