@@ -39,7 +39,7 @@ public final class TracesCommand implements Command {
                   --head-dim N          head dimension (default 64)
                   --hidden N            residual width (default 128)
                   --prompts N           prompts (default 3)
-                  --length N            tokens per prompt, decoded tokens included (default 384)
+                  --length N            tokens per prompt, decoded tokens included (default 320)
                   --decode N            decoded tokens at the end of each prompt (default 16)
                   --planted-anchors L   comma-separated anchor layers starting with 0 (default 0,2,8,13,14)
                   --seed N              random seed (default 1)
@@ -83,7 +83,7 @@ public final class TracesCommand implements Command {
         SyntheticTraces.Spec spec;
         try {
             spec = new SyntheticTraces.Spec(layers, o.getInt("--q-heads", 32), o.getInt("--kv-heads", 8), o.getInt("--head-dim", 64),
-                    o.getInt("--hidden", 128), o.getInt("--prompts", 3), o.getInt("--length", 384), o.getInt("--decode", 16),
+                    o.getInt("--hidden", 128), o.getInt("--prompts", 3), o.getInt("--length", 320), o.getInt("--decode", 16),
                     planted, o.getInt("--seed", 1), storage);
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());

@@ -48,23 +48,25 @@ final class PooledScores {
         this.q = new float[Math.multiplyExact(Math.multiplyExact(qHeads, tokens), headDim)];
         this.kt = new float[Math.multiplyExact(Math.multiplyExact(kvHeads, headDim), paddedTokens)];
         float scale = (float) (1.0 / Math.sqrt(headDim));
-        long flat = 0;
+        float[] qs = TensorCopy.toFloats(queries);
+        int flat = 0;
         for (int t = 0; t < tokens; t++) {
             for (int h = 0; h < qHeads; h++) {
                 int base = (h * tokens + t) * headDim;
                 for (int i = 0; i < headDim; i++) {
-                    float v = queries.getFlat(flat++);
+                    float v = qs[flat++];
                     if (!Float.isFinite(v)) throw nonFinite("queries", t, h, i, v);
                     q[base + i] = v * scale;
                 }
             }
         }
+        float[] ks = TensorCopy.toFloats(keys);
         flat = 0;
         for (int t = 0; t < tokens; t++) {
             for (int g = 0; g < kvHeads; g++) {
                 int base = g * headDim * paddedTokens + t;
                 for (int i = 0; i < headDim; i++) {
-                    float v = keys.getFlat(flat++);
+                    float v = ks[flat++];
                     if (!Float.isFinite(v)) throw nonFinite("keys", t, g, i, v);
                     kt[base + i * paddedTokens] = v;
                 }

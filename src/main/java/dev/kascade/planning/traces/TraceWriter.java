@@ -1,8 +1,9 @@
 package dev.kascade.planning.traces;
 
-import dev.kascade.tensor.DType;
+import dev.kascade.planning.TensorCopy;
 import dev.kascade.tensor.Tensor;
 import java.io.IOException;
+import java.lang.foreign.MemorySegment;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -10,8 +11,6 @@ import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.BitVector;
 import org.apache.arrow.vector.FieldVector;
-import org.apache.arrow.vector.Float2Vector;
-import org.apache.arrow.vector.Float4Vector;
 import org.apache.arrow.vector.IntVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.complex.FixedSizeListVector;
@@ -135,13 +134,14 @@ public final class TraceWriter implements AutoCloseable {
         for (int i = 0; i < rows; i++) v.setNotNull(i);
         FieldVector child = v.getDataVector();
         int n = (int) total;
-        if (header.storage() == DType.F16) {
-            Float2Vector f = (Float2Vector) child;
-            for (int i = 0; i < n; i++) f.set(i, Float.floatToFloat16(data.getFlat(i)));
-        } else {
-            Float4Vector f = (Float4Vector) child;
-            for (int i = 0; i < n; i++) f.set(i, data.getFlat(i));
+        if (child.getValueCapacity() < n) {
+            throw new IllegalStateException(v.getName() + ": Arrow allocated room for " + child.getValueCapacity() + " of " + n + " values");
         }
+        // Bulk copy into the data buffer, then mark every element valid (the columns never hold nulls).
+        long bytes = (long) n * header.storage().byteSize();
+        TensorCopy.store(TensorCopy.toFloats(data), MemorySegment.ofBuffer(child.getDataBuffer().nioBuffer(0, (int) bytes)),
+                header.storage());
+        child.getValidityBuffer().setOne(0L, (n + 7) / 8);
         child.setValueCount(n);
         v.setValueCount(rows);
     }
