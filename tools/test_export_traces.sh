@@ -28,7 +28,7 @@ if [ ! -f "$ROOT/target/kascade.jar" ] || [ ! -d "$ROOT/target/lib" ]; then
 fi
 
 "$PY" - <<'PY'
-import importlib, sys
+import importlib.util, sys
 missing = [m for m in ("torch", "transformers", "numpy", "pyarrow") if importlib.util.find_spec(m) is None]
 if missing:
     sys.exit("test_export_traces: python modules missing: " + ", ".join(missing))
