@@ -37,7 +37,7 @@ class PlantedRecoveryTest {
     void plantedAnchorsAndHeadMappingAreRecovered() throws IOException {
         int[] planted = {0, 3, 4, 7};
         // 9 layers, GQA 4 (8 query / 2 KV heads)
-        SyntheticTraces synth = new SyntheticTraces(new SyntheticTraces.Spec(9, 8, 2, 32, 16, 2, 120, 8, planted, 42, DType.F32));
+        SyntheticTraces synth = new SyntheticTraces(new SyntheticTraces.Spec(9, 8, 2, 32, 16, 1, 120, 8, planted, 42, DType.F32));
         CalibrationStats stats = statistics(synth, 32, 16);
         PlannedAnchors plan = AnchorPlanner.plan(stats, planted.length);
         assertArrayEquals(planted, plan.plan().anchors());
