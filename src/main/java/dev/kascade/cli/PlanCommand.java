@@ -37,6 +37,7 @@ public final class PlanCommand implements Command {
     public String usage() {
         return """
                 usage: kascade plan --traces FILE [--anchors K] [--out plan.json] [--json] [options]
+                       kascade plan --traces FILE --evaluate plan.json [--json]
 
                 Computes the anchor-selection statistics of docs/calibration.md over the trace file (one
                 pass, prompt by prompt), then the best K anchors by dynamic programming and the head mapping
@@ -50,13 +51,15 @@ public final class PlanCommand implements Command {
                   --topk-round N        round k up to a multiple of N (default 1; kernels use 128)
                   --k N                 keys per index set in the statistics (default 64)
                   --tile N              prefill tile of the statistics (default 32)
-                  --decode-steps N      decoded tokens per prompt used as steps, at most (default 32)""";
+                  --decode-steps N      decoded tokens per prompt used as steps, at most (default 32)
+                  --evaluate FILE       score an existing (for instance hand-edited) plan file on the traces,
+                                        with its own head mapping, next to the best plan with as many anchors""";
     }
 
     @Override
     public int run(List<String> args, PrintStream out) throws Exception {
         Options o = Options.parse(args, Set.of("--traces", "--anchors", "--out", "--topk-fraction", "--topk-minimum",
-                "--topk-round", "--k", "--tile", "--decode-steps"), Set.of("--json"));
+                "--topk-round", "--k", "--tile", "--decode-steps", "--evaluate"), Set.of("--json"));
         if (!o.positional().isEmpty()) throw new UsageException("unexpected argument " + o.positional().get(0));
         if (!o.has("--traces")) throw new UsageException("--traces: expected a trace file");
         int count = o.getInt("--anchors", 5);
@@ -83,6 +86,25 @@ public final class PlanCommand implements Command {
         PlanningProgress progress = new PlanningProgress(System.err, "plan: statistics");
         CalibrationStats stats = TraceCalibration.run(traces, k, tile, decodeSteps, progress);
         progress.finish();
+        if (o.has("--evaluate")) {
+            if (o.has("--out")) throw new UsageException("--evaluate: cannot be combined with --out");
+            PlanFile given = PlanFile.read(Path.of(o.get("--evaluate", null)));
+            PlannedAnchors evaluated = AnchorPlanner.evaluate(stats, given.plan());
+            PlannedAnchors best = AnchorPlanner.plan(stats, evaluated.count());
+            double[] importance = new double[stats.layers()];
+            for (int b = 0; b < importance.length; b++) importance[b] = stats.importance(b);
+            Provenance p = new Provenance(traces.toString(), source, stats.prompts(), k, tile, decodeSteps, "",
+                    evaluated.objective(), evaluated.layerScores(), importance, evaluated.recovery());
+            if (o.has("--json")) {
+                out.println(json(evaluated, List.of(best), p, given.budget(), stats));
+            } else {
+                printTable(out, evaluated, List.of(best), stats, traces, "evaluated");
+                out.printf(Locale.ROOT, "evaluated %s: objective %.5f; best plan with %d anchors: %.5f (%s)%n",
+                        o.get("--evaluate", null), evaluated.objective(), best.count(), best.objective(),
+                        Arrays.toString(best.plan().anchors()));
+            }
+            return 0;
+        }
         if (count > stats.layers()) {
             throw new IllegalArgumentException("anchors: K = " + count + " exceeds the " + stats.layers() + " layers of " + traces);
         }
@@ -99,14 +121,14 @@ public final class PlanCommand implements Command {
         if (o.has("--json")) {
             out.println(json(chosen, alternatives, provenance, budget, stats));
         } else {
-            printTable(out, chosen, alternatives, stats, traces);
+            printTable(out, chosen, alternatives, stats, traces, "chosen");
             if (o.has("--out")) out.println("wrote " + o.get("--out", null));
         }
         return 0;
     }
 
     private static void printTable(PrintStream out, PlannedAnchors chosen, List<PlannedAnchors> alternatives,
-                                   CalibrationStats stats, Path traces) {
+                                   CalibrationStats stats, Path traces, String label) {
         out.printf(Locale.ROOT, "statistics: %s, %d prompts (%d with steps), %d steps, k %d, tile %d, %d layers, %d KV heads%n",
                 traces, stats.prompts(), stats.promptsWithSteps(), stats.steps(), stats.settings().topK(), stats.settings().tile(),
                 stats.layers(), stats.kvHeads());
@@ -115,7 +137,7 @@ public final class PlanCommand implements Command {
             out.printf(Locale.ROOT, "  K=%d  objective %.5f  anchors %s%n", p.count(), p.objective(), Arrays.toString(p.plan().anchors()));
         }
         AnchorPlan plan = chosen.plan();
-        out.printf(Locale.ROOT, "chosen K=%d: anchors %s, objective %.5f%n", chosen.count(), Arrays.toString(plan.anchors()),
+        out.printf(Locale.ROOT, "%s K=%d: anchors %s, objective %.5f%n", label, chosen.count(), Arrays.toString(plan.anchors()),
                 chosen.objective());
         out.println("layer  role    anchor  importance  recovery  score     head map");
         double[] scores = chosen.layerScores();

@@ -162,6 +162,34 @@ public final class AnchorPlanner {
         return planFor(stats, sim, anchors, objective(sim, anchors));
     }
 
+    /**
+     * Scores a given plan with its own head mapping (for instance one edited by hand): layer {@code j} under
+     * anchor {@code a} scores {@code w_j * mean over gb of S[a][j][gb][headMap[j][gb]]}. For a plan made by
+     * {@link #plan} this equals the DP objective, since its head mapping is the argmax.
+     *
+     * @throws IllegalArgumentException when the plan's layer or KV-head count differs from the statistics
+     */
+    public static PlannedAnchors evaluate(CalibrationStats stats, AnchorPlan plan) {
+        if (plan.layers() != stats.layers() || plan.kvHeads() != stats.kvHeads()) {
+            throw new IllegalArgumentException("plan: it has " + plan.layers() + " layers and " + plan.kvHeads()
+                    + " KV heads but the statistics have " + stats.layers() + " and " + stats.kvHeads());
+        }
+        int l = stats.layers();
+        int g = stats.kvHeads();
+        double[] scores = new double[l];
+        double[] recovery = new double[l];
+        double objective = 0;
+        for (int j = 0; j < l; j++) {
+            int a = plan.anchorOf(j);
+            double sum = 0;
+            for (int gb = 0; gb < g; gb++) sum += stats.recovery(a, j, gb, plan.sourceHead(j, gb));
+            recovery[j] = sum / g;
+            scores[j] = stats.importance(j) * recovery[j];
+            objective += scores[j];
+        }
+        return new PlannedAnchors(plan, objective, scores, recovery);
+    }
+
     private static PlannedAnchors planFor(CalibrationStats stats, double[][] sim, int[] anchors, double objective) {
         int l = stats.layers();
         int[][] headMap = new int[l][];

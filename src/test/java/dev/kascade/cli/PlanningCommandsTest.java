@@ -63,6 +63,16 @@ class PlanningCommandsTest {
         assertTrue(table.out().contains("chosen K=3: anchors [0, 2, 3]"), table.out());
         assertTrue(table.out().contains("K=6"), "anchor sets up to the layer count: " + table.out());
         assertTrue(table.err().contains("1/1 prompts"), "progress on stderr: " + table.err());
+
+        // A hand-edited plan file is scored with its own head mapping, next to the best plan.
+        // (layer 2 stops being an anchor; its identity row is a valid reuse mapping)
+        String text = Files.readString(planPath).replace("\"anchors\": [0, 2, 3]", "\"anchors\": [0, 3]");
+        Path edited = dir.resolve("edited.json");
+        Files.writeString(edited, text);
+        Result eval = run("plan", "--traces", traces.toString(), "--k", "32", "--tile", "16", "--evaluate", edited.toString());
+        assertEquals(0, eval.code(), eval.err() + "\n" + text);
+        assertTrue(eval.out().contains("evaluated K=2: anchors [0, 3]"), eval.out());
+        assertTrue(eval.out().contains("best plan with 2 anchors"), eval.out());
     }
 
     @Test

@@ -101,6 +101,17 @@ class AnchorPlannerTest {
         assertEquals(3, all.size(), "K clipped to the layer count");
         AnchorPlan manual = AnchorPlanner.planFor(st, new int[] {0, 1}).plan();
         assertArrayEquals(new int[] {0, 1}, manual.anchors());
+
+        // evaluate() scores a plan with its own head map: the DP's plan gets the DP objective...
+        assertEquals(1.84, AnchorPlanner.evaluate(st, two.plan()).objective(), 1e-12);
+        // ...and a hand edit that maps layer 1 head 0 to anchor head 0 (S = 0.5 instead of 0.9) loses
+        // w_1 * (0.9 - 0.5) / 2 = 0.08 on layer 1.
+        int[][] edited = two.plan().headMap();
+        edited[1][0] = 0;
+        PlannedAnchors worse = AnchorPlanner.evaluate(st, new AnchorPlan(two.plan().anchors(), edited));
+        assertEquals(1.84 - 0.08, worse.objective(), 1e-12);
+        assertEquals((0.5 + 0.8) / 2, worse.recovery()[1], 1e-12);
+        assertThrows(IllegalArgumentException.class, () -> AnchorPlanner.evaluate(st, AnchorPlan.identity(4, 2, 0)));
     }
 
     private static void set(double[] rec, int a, int b, double[][] s) {
