@@ -51,7 +51,9 @@ echo "== export: the same model, 1 prompt of 160 tokens, no decode, float16"
 echo "== kascade traces info"
 kascade traces info "$WORK/f32.arrow" | tee "$WORK/info.txt"
 grep -q "2 prompts, 416 tokens in all, 4 layers, 8 query heads, 2 KV heads, head dim 32, hidden 256, f32" "$WORK/info.txt"
-kascade traces info "$WORK/f16.arrow" | grep -q "1 prompts, 160 tokens in all, 4 layers.*f16"
+kascade traces info "$WORK/f16.arrow" > "$WORK/info16.txt"
+cat "$WORK/info16.txt"
+grep -q "1 prompts, 160 tokens in all, 4 layers.*f16" "$WORK/info16.txt"
 
 for f in f32 f16; do
   echo "== kascade plan --traces $f.arrow --anchors 2 --json"
