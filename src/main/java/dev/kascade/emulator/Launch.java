@@ -58,4 +58,16 @@ final class Launch {
     void finished(Block b) {
         running.remove(b);
     }
+
+    /** The watchdog's round: fails the launch when a block has had waiting threads and no progress for too long. */
+    void checkTimeouts() {
+        long now = System.nanoTime();
+        for (Block b : running) {
+            KernelFailure f = b.checkTimeout(now);
+            if (f != null) {
+                fail(f);
+                return;
+            }
+        }
+    }
 }
