@@ -134,7 +134,7 @@ final class Block {
             lock.unlock();
         }
         if (gen >= 0) {
-            park(t, barrier, gen, site, "barrier()");
+            park(barrier, gen);
         }
     }
 
@@ -206,12 +206,12 @@ final class Block {
     }
 
     /**
-     * Lock not held: parks until meeting {@code gen} of {@code sp} is over. Unwinds with {@link Abort} when the
+     * Parks (lock not held) until meeting {@code gen} of {@code sp} is over. Unwinds with {@link Abort} when the
      * launch fails meanwhile (the failing thread or the watchdog unparks everyone). Untimed: a timed park of
      * a virtual thread schedules a timer each time, which dominated barrier-heavy kernels; the timeout is
      * {@link #checkTimeout}'s job.
      */
-    void park(ThreadContext t, SyncPoint sp, int gen, CallSite site, String op) {
+    void park(SyncPoint sp, int gen) {
         while (sp.generation == gen) {
             if (launch.failed()) {
                 throw Abort.INSTANCE;

@@ -37,8 +37,8 @@ final class Launch {
     }
 
     /**
-     * Records {@code f} unless an earlier failure exists, then wakes every waiting thread. Must be called
-     * without holding any block's lock.
+     * Records {@code f} unless an earlier failure exists, then wakes every waiting thread (by unparking; no
+     * block lock is taken, so callers may hold their own).
      */
     void fail(KernelFailure f) {
         if (failure.compareAndSet(null, f)) {
