@@ -22,6 +22,8 @@ import java.util.Random;
 public final class CorpusCases {
     /** Tolerance for softmax (ex2.approx on the GPU, float sums): relative to max(|p|, 1e-3). */
     public static final double SOFTMAX_TOLERANCE = 2e-5;
+    /** Tolerance for RMSNorm (rsqrt.approx on the GPU, float sums): relative to max(|y|, 1e-3). */
+    public static final double RMS_NORM_TOLERANCE = 1e-5;
     /** Tolerance for the mma GEMMs (tensor-core accumulation order and rounding): relative to max(|c|, 1). */
     public static final double MMA_TOLERANCE = 1e-4;
 
@@ -60,6 +62,8 @@ public final class CorpusCases {
                 new CorpusCase("int_semantics", CorpusCases::intSemantics),
                 new CorpusCase("float_semantics", CorpusCases::floatSemantics),
                 new CorpusCase("long_semantics", CorpusCases::longSemantics),
+                new CorpusCase("bf16_gemv", CorpusCases::bf16Gemv),
+                new CorpusCase("rms_norm", CorpusCases::rmsNorm),
                 new CorpusCase("mma_bf16", (l, r, a, s) -> mma(l, r, a, s, true)),
                 new CorpusCase("mma_f16", (l, r, a, s) -> mma(l, r, a, s, false)));
     }
@@ -381,6 +385,34 @@ public final class CorpusCases {
             k.exact("out", i, want[i], out.get(i));
         }
         return k.result("long_semantics", "n=" + n);
+    }
+
+    private static CaseResult bf16Gemv(KernelLauncher l, Random r, Arena arena, int s) {
+        int rows = 37 * s;
+        int cols = 1_000; // a multiple of 8 but not of the 256-column warp span
+        float[] w = new float[rows * cols];
+        BF16Buffer wb = BF16Buffer.allocate(arena, w.length);
+        fillBf16(r, w, wb);
+        float[] x = uniform(r, cols, -1, 1);
+        F32Buffer y = F32Buffer.allocate(arena, rows);
+        l.launch(method("bf16_gemv"), LaunchConfig.of1D(blocks(rows, 4), 128), wb, f32(arena, x), y, rows, cols);
+        return exactFloats("bf16_gemv", rows + "x" + cols, CorpusReferences.bf16Gemv(w, x, rows, cols), y);
+    }
+
+    private static CaseResult rmsNorm(KernelLauncher l, Random r, Arena arena, int s) {
+        int rows = 13 * s;
+        int cols = 1_001;
+        float eps = 1e-6f;
+        float[] x = uniform(r, rows * cols, -3, 3);
+        float[] weight = uniform(r, cols, 0.5, 1.5);
+        F32Buffer y = F32Buffer.allocate(arena, (long) rows * cols);
+        l.launch(method("rms_norm"), LaunchConfig.of1D(rows, 256), f32(arena, x), f32(arena, weight), y, cols, eps);
+        double[] want = CorpusReferences.rmsNorm(x, weight, rows, cols, eps);
+        Check k = new Check(RMS_NORM_TOLERANCE);
+        for (int i = 0; i < want.length; i++) {
+            k.close("y", i, want[i], y.get(i), 1e-3);
+        }
+        return k.result("rms_norm", rows + "x" + cols);
     }
 
     private static CaseResult mma(KernelLauncher l, Random r, Arena arena, int s, boolean bf16) {
