@@ -15,7 +15,7 @@ public final class Main {
     static Map<String, Command> commands() {
         Map<String, Command> m = new LinkedHashMap<>();
         for (Command c : List.<Command>of(
-                // Each subsystem adds its commands here.
+                new SelftestCommand(),
                 new TracesCommand(),
                 new PlanCommand()
         )) {
