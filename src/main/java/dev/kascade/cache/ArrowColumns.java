@@ -1,6 +1,8 @@
 package dev.kascade.cache;
 
 import dev.kascade.tensor.DType;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.util.List;
 import java.util.Map;
 import org.apache.arrow.memory.ArrowBuf;
@@ -84,6 +86,21 @@ final class ArrowColumns {
             ArrowBuf data = fixed.getDataBuffer();
             data.setZero(0L, data.capacity());
         }
+    }
+
+    /**
+     * A segment over the first {@code bytes} bytes of {@code buf}, bounds- and liveness-checked. With a
+     * {@code scope} the segment dies when the scope closes (its owner closes it before releasing the buffer);
+     * without one the caller uses the segment only while it holds the buffer open.
+     */
+    @SuppressWarnings("restricted") // bounds and lifetime are checked here, see above
+    static MemorySegment segment(ArrowBuf buf, long bytes, Arena scope) {
+        if (buf.refCnt() <= 0) throw new IllegalStateException("Arrow buffer already released");
+        if (bytes < 0 || buf.capacity() < bytes) {
+            throw new IllegalArgumentException("Arrow buffer of " + buf.capacity() + " bytes cannot hold " + bytes + " bytes");
+        }
+        MemorySegment raw = MemorySegment.ofAddress(buf.memoryAddress());
+        return scope == null ? raw.reinterpret(bytes) : raw.reinterpret(bytes, scope, null);
     }
 
     /** The dense value buffer of a fixed-width column, or of a fixed-size list column's child. */

@@ -22,7 +22,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.zip.CRC32C;
-import org.apache.arrow.memory.ArrowBuf;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.BaseFixedWidthVector;
 import org.apache.arrow.vector.BitVector;
@@ -275,12 +274,7 @@ final class ArrowFileIO {
         }
         long count = vector.getValueCount();
         long bytes = vector instanceof BitVector ? (count + 7) / 8 : count * fixed.getTypeWidth();
-        ArrowBuf data = fixed.getDataBuffer();
-        if (bytes > data.capacity()) {
-            throw new IllegalArgumentException("column '" + vector.getName() + "': value buffer of " + data.capacity()
-                    + " bytes is too small for " + count + " values");
-        }
-        MemorySegment segment = MemorySegment.ofAddress(data.memoryAddress()).reinterpret(bytes);
+        MemorySegment segment = ArrowColumns.segment(fixed.getDataBuffer(), bytes, null);
         for (long off = 0; off < bytes; off += 1 << 30) {
             long n = Math.min(1 << 30, bytes - off);
             crc.update(segment.asSlice(off, n).asByteBuffer());

@@ -8,7 +8,6 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.arrow.memory.ArrowBuf;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
@@ -116,15 +115,8 @@ final class IndexTableFormat {
         }
     }
 
-    /** The first {@code count} int32 values of a column (or of a list column's child), read-only use. */
+    /** The first {@code count} int32 values of a column (or of a list column's child), while the reader is open. */
     private static MemorySegment values(FieldVector column, long count) {
-        ArrowBuf buf = ArrowColumns.valueBuffer(column);
-        long bytes = count * Integer.BYTES;
-        if (buf.capacity() < bytes) {
-            throw new IllegalArgumentException("column '" + column.getName() + "': value buffer of " + buf.capacity()
-                    + " bytes is too small for " + count + " int32 values");
-        }
-        // Bounds checked above; the buffer lives until the reader closes, after this method's callers return.
-        return MemorySegment.ofAddress(buf.memoryAddress()).reinterpret(bytes);
+        return ArrowColumns.segment(ArrowColumns.valueBuffer(column), count * Integer.BYTES, null);
     }
 }

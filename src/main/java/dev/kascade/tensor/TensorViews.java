@@ -33,8 +33,10 @@ public final class TensorViews {
      * @param scope closed by the buffer's owner before the buffer is released; the view dies with it
      * @throws IllegalArgumentException if the buffer is released or too small, or the offset is negative
      */
+    @SuppressWarnings("restricted") // bounds and liveness are checked below, the lifetime is the scope's
     public static Tensor of(ArrowBuf buf, long byteOffset, Arena scope, DType dtype, long... shape) {
         if (buf == null) throw new IllegalArgumentException("buf: expected an ArrowBuf but got null");
+        if (scope == null) throw new IllegalArgumentException("scope: expected the Arena that bounds the view's lifetime but got null");
         if (buf.refCnt() <= 0) {
             throw new IllegalArgumentException("buf: the ArrowBuf is already released (reference count "
                     + buf.refCnt() + "); a view would read freed memory");

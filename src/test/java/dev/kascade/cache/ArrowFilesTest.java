@@ -132,11 +132,7 @@ class ArrowFilesTest {
     }
 
     private KascadeFileException assertBadFile(Path file, String expected) {
-        var e = assertThrows(KascadeFileException.class, () -> {
-            try (KvCache ignored = ArrowFiles.loadKvCache(file)) {
-                // loading must fail
-            }
-        });
+        var e = assertThrows(KascadeFileException.class, () -> ArrowFiles.loadKvCache(file).close());
         assertTrue(e.getMessage().startsWith(file + ": "), "names the file: " + e.getMessage());
         assertTrue(e.getMessage().contains(expected), "expected '" + expected + "' in: " + e.getMessage());
         assertEquals(file, e.file());
