@@ -87,6 +87,7 @@ final class ArrowFileIO {
                 channel.force(true);
             }
             publish(tmp, target, file, mode);
+            syncFolder(dir);
         } finally {
             Files.deleteIfExists(tmp);
         }
@@ -121,6 +122,15 @@ final class ArrowFileIO {
         } catch (UnsupportedOperationException | IOException e) {
             if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) throw alreadyExists(file);
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+        }
+    }
+
+    /** Makes the new directory entry durable (Linux allows fsync on a folder; elsewhere this is skipped). */
+    private static void syncFolder(Path dir) {
+        try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
+            channel.force(true);
+        } catch (IOException | UnsupportedOperationException e) {
+            // Best effort: the file itself was forced before the move.
         }
     }
 
