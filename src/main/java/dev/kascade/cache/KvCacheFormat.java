@@ -44,6 +44,7 @@ final class KvCacheFormat {
 
     static void write(Path file, KvCache cache, SaveMode mode) throws IOException {
         if (cache == null) throw new IllegalArgumentException("cache: expected a KvCache but got null");
+        if (cache.isClosed()) throw new IllegalStateException("cache: the KvCache is closed");
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put(FileMetadata.DTYPE, cache.dtype().label());
         meta.put(FileMetadata.SHAPE, FileMetadata.intList(shape(cache)));

@@ -129,6 +129,11 @@ class ArrowFilesTest {
                         "no temporary files are left behind");
             }
             assertThrows(NoSuchFileException.class, () -> ArrowFiles.save(dir.resolve("no/such/dir/x.arrow"), a));
+            KvCache closed = KvCache.allocate(1, 1, 1, 1, 1, DType.F32);
+            closed.close();
+            var c = assertThrows(IllegalStateException.class, () -> ArrowFiles.save(dir.resolve("closed.arrow"), closed));
+            assertEquals("cache: the KvCache is closed", c.getMessage());
+            assertThrows(IllegalStateException.class, () -> ArrowFiles.loadInto(file, closed));
         }
     }
 
