@@ -15,6 +15,7 @@ public final class Main {
     static Map<String, Command> commands() {
         Map<String, Command> m = new LinkedHashMap<>();
         for (Command c : List.<Command>of(
+                new dev.kascade.cache.ArrowInfoCommand(),
                 new SelftestCommand(),
                 new TracesCommand(),
                 new PlanCommand()
