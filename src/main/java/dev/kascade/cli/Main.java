@@ -16,6 +16,8 @@ public final class Main {
         Map<String, Command> m = new LinkedHashMap<>();
         for (Command c : List.<Command>of(
                 // Each subsystem adds its commands here.
+                new InfoCommand(),
+                new CudaSmokeCommand()
         )) {
             m.put(c.name(), c);
         }
