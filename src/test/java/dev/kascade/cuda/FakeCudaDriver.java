@@ -58,6 +58,7 @@ public final class FakeCudaDriver implements AutoCloseable {
     public long bytesToDevice;
     public long bytesToHost;
     public volatile String lastPtx;
+    private volatile int nextSyncError;
 
     public FakeCudaDriver() {
         MethodHandles.Lookup lookup = MethodHandles.lookup();
@@ -91,6 +92,17 @@ public final class FakeCudaDriver implements AutoCloseable {
     public FakeCudaDriver memoryCapacity(long bytes) {
         this.memoryCapacity = bytes;
         return this;
+    }
+
+    /** Makes the next event or context synchronization fail with {@code code} (a kernel fault). */
+    public void failNextSync(int code) {
+        this.nextSyncError = code;
+    }
+
+    private int takeSyncError() {
+        int e = nextSyncError;
+        nextSyncError = 0;
+        return e;
     }
 
     public void onLaunch(Consumer<Launch> hook) {
@@ -239,7 +251,7 @@ public final class FakeCudaDriver implements AutoCloseable {
     }
 
     int cuCtxSynchronize() {
-        return call("cuCtxSynchronize", () -> 0);
+        return call("cuCtxSynchronize", this::takeSyncError);
     }
 
     int cuModuleLoadDataEx(MemorySegment module, MemorySegment image, int n, MemorySegment options, MemorySegment values) {
@@ -455,7 +467,7 @@ public final class FakeCudaDriver implements AutoCloseable {
     }
 
     int cuEventSynchronize(MemorySegment e) {
-        return call("cuEventSynchronize", () -> 0);
+        return call("cuEventSynchronize", this::takeSyncError);
     }
 
     int cuEventElapsedTime_v2(MemorySegment ms, MemorySegment start, MemorySegment end) {
@@ -477,6 +489,7 @@ public final class FakeCudaDriver implements AutoCloseable {
                 case 101 -> "CUDA_ERROR_INVALID_DEVICE";
                 case CudaException.INVALID_PTX -> "CUDA_ERROR_INVALID_PTX";
                 case NOT_FOUND -> "CUDA_ERROR_NOT_FOUND";
+                case 700 -> "CUDA_ERROR_ILLEGAL_ADDRESS";
                 default -> null;
             };
             if (name == null) return INVALID_VALUE;
