@@ -17,7 +17,8 @@ public final class Main {
         for (Command c : List.<Command>of(
                 // Each subsystem adds its commands here.
                 new InfoCommand(),
-                new CudaSmokeCommand()
+                new CudaSmokeCommand(),
+                new SelftestCommand()
         )) {
             m.put(c.name(), c);
         }
