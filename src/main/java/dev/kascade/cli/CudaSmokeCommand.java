@@ -34,6 +34,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
+import java.util.function.IntFunction;
 
 /**
  * {@code kascade cuda-smoke}: checks the CUDA driver bindings on a real GPU with hand-written PTX (vector
@@ -59,23 +60,31 @@ public final class CudaSmokeCommand implements Command {
     @Override
     public String usage() {
         return """
-                usage: kascade cuda-smoke [--device N] [--elements N]
+                usage: kascade cuda-smoke [--device N] [--elements N] [--launches N]
 
                 Runs hand-written PTX kernels through the FFM driver bindings on GPU N (default 0) and checks
                 them against float64 references on random inputs, then the error paths (JIT error log, out of
                 memory, copy bounds), pinned/registered memory with async copies, event timing, and a Java
                 kernel through TaskGraph/ExecutionPlan when the Java-to-PTX compiler is built.
-                --elements sets the vector-add size for the bandwidth figure (default 67108864).""";
+                --elements sets the vector-add size for the bandwidth figure (default 67108864);
+                --launches the number of timed launch + synchronize pairs (default 5000).""";
     }
 
     @Override
     public int run(List<String> args, PrintStream out) throws Exception {
-        Options o = Options.parse(args, Set.of("--device", "--elements"), Set.of());
+        return run(args, out, CudaDriver.system(), Devices::cuda);
+    }
+
+    /** Runs the checks on {@code driver}; {@code gpu} opens the runtime device for the task-graph check. */
+    int run(List<String> args, PrintStream out, CudaDriver driver, IntFunction<CudaDevice> gpu) throws Exception {
+        Options o = Options.parse(args, Set.of("--device", "--elements", "--launches"), Set.of());
         int ordinal = o.getInt("--device", 0);
         int big = o.getInt("--elements", 1 << 26);
         if (big < 1024) throw new UsageException("--elements: expected >= 1024 but got " + big);
+        int launches = o.getInt("--launches", 5000);
+        if (launches < 1) throw new UsageException("--launches: expected >= 1 but got " + launches);
         this.out = out;
-        CudaDriver driver = CudaDriver.system();
+        this.failures = 0;
         String ptx = resource("/dev/kascade/cuda/smoke.ptx");
         try (CudaContext ctx = CudaContext.open(driver, ordinal)) {
             out.printf("device      %s, compute %s, driver CUDA %s%n", ctx.info().name(), ctx.info().computeCapability(),
@@ -84,18 +93,18 @@ public final class CudaSmokeCommand implements Command {
             try (CudaModule module = ctx.loadModule(ptx, 16384)) {
                 out.printf("jit         smoke.ptx loaded in %.1f ms%s%n", (System.nanoTime() - t0) / 1e6,
                         module.infoLog().isEmpty() ? "" : "; log: " + module.infoLog().lines().findFirst().orElse(""));
-                check("vadd odd size", () -> vadd(ctx, module, 1_000_003));
-                check("saxpy64 f32+s64 params", () -> saxpy(ctx, module, 777_777));
+                check("vadd odd size", () -> vadd(ctx, module, 100_003));
+                check("saxpy64 f32+s64 params", () -> saxpy(ctx, module, 77_777));
                 check("dynamic shared > 48 KB", () -> reverse(ctx, module, 100 * 1024));
                 check("vadd bandwidth", () -> bandwidth(ctx, module, big));
-                check("launch overhead", () -> launchOverhead(ctx, module));
+                check("launch overhead", () -> launchOverhead(ctx, module, launches));
             }
             check("JIT error carries the log", () -> jitError(ctx));
             check("out of memory message", () -> outOfMemory(ctx));
             check("copy bounds checked", () -> bounds(ctx));
             check("pinned + registered async", () -> asyncCopies(ctx));
         }
-        check("TaskGraph Java kernel on GPU", () -> taskGraph(ordinal));
+        check("TaskGraph Java kernel on GPU", () -> taskGraph(gpu.apply(ordinal)));
         out.println(failures == 0 ? "cuda-smoke: all checks passed" : "cuda-smoke: " + failures + " check(s) FAILED");
         return failures == 0 ? 0 : 1;
     }
@@ -229,16 +238,15 @@ public final class CudaSmokeCommand implements Command {
         }
     }
 
-    private static String launchOverhead(CudaContext ctx, CudaModule module) {
+    private static String launchOverhead(CudaContext ctx, CudaModule module, int reps) {
         CudaFunction f = module.function("vadd");
         try (DeviceMemory a = ctx.allocate(4096); DeviceMemory b = ctx.allocate(4096); DeviceMemory c = ctx.allocate(4096)) {
             KernelParams p = KernelParams.marshal("vadd", VADD, new Object[] {a, b, c, 1024});
             LaunchConfig cfg = LaunchConfig.of1D(4, 256);
-            for (int i = 0; i < 200; i++) {
+            for (int i = 0; i < Math.min(200, reps); i++) {
                 f.launch(cfg, p, null);
                 ctx.synchronize();
             }
-            int reps = 5000;
             long t0 = System.nanoTime();
             for (int i = 0; i < reps; i++) {
                 f.launch(cfg, p, null);
@@ -308,9 +316,8 @@ public final class CudaSmokeCommand implements Command {
         }
     }
 
-    private static String taskGraph(int ordinal) {
-        CudaDevice gpu = Devices.cuda(ordinal);
-        int n = 1_000_003;
+    private static String taskGraph(CudaDevice gpu) {
+        int n = 100_003;
         try (Arena arena = Arena.ofConfined()) {
             F32Buffer a = new F32Buffer(randomFloats(arena, n, 7));
             F32Buffer b = new F32Buffer(randomFloats(arena, n, 8));

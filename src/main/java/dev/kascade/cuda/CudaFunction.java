@@ -16,6 +16,7 @@ public final class CudaFunction {
     private final long handle;
     private final String name;
     private int dynamicSharedOptIn;
+    private int maxThreads = -1;
 
     CudaFunction(CudaContext context, CudaModule module, long handle, String name) {
         this.context = context;
@@ -60,7 +61,7 @@ public final class CudaFunction {
      */
     public void launch(LaunchConfig config, KernelParams params, CudaStream stream) {
         requireLoaded();
-        int maxThreads = maxThreadsPerBlock();
+        if (maxThreads < 0) maxThreads = maxThreadsPerBlock(); // fixed once the module is loaded
         if (config.threadsPerBlock() > maxThreads) {
             throw new IllegalArgumentException("block: kernel " + name + " can run at most " + maxThreads
                     + " threads per block (register use) but the launch asks for " + config.threadsPerBlock());
