@@ -1,7 +1,6 @@
 package dev.kascade.cuda;
 
 import dev.kascade.kernel.LaunchConfig;
-import java.lang.foreign.Arena;
 
 /**
  * A kernel entry of a loaded module. {@link #launch} checks the geometry against the function's limits,
@@ -68,11 +67,8 @@ public final class CudaFunction {
         }
         prepareDynamicShared(config.dynamicSharedBytes());
         context.makeCurrent();
-        try (Arena arena = Arena.ofConfined()) {
-            context.driver().launchKernel(handle, config.gridX(), config.gridY(), config.gridZ(), config.blockX(),
-                    config.blockY(), 1, config.dynamicSharedBytes(), stream == null ? 0L : stream.handle(),
-                    params.write(arena));
-        }
+        context.driver().launchKernel(handle, config.gridX(), config.gridY(), config.gridZ(), config.blockX(),
+                config.blockY(), 1, config.dynamicSharedBytes(), stream == null ? 0L : stream.handle(), params.segment());
     }
 
     /** Raises {@code CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES} when a launch asks for more than 48 KB. */

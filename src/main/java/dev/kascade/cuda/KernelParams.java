@@ -25,6 +25,7 @@ public final class KernelParams {
 
     private final PtxParam.Kind[] kinds;
     private final long[] bits;
+    private volatile MemorySegment written;
 
     private KernelParams(PtxParam.Kind[] kinds, long[] bits) {
         this.kinds = kinds;
@@ -87,6 +88,19 @@ public final class KernelParams {
 
     public int count() {
         return kinds.length;
+    }
+
+    /**
+     * The pointer array, written once into memory that lives as long as this object is reachable, so
+     * repeated launches with the same arguments marshal nothing.
+     */
+    public MemorySegment segment() {
+        MemorySegment s = written;
+        if (s == null) {
+            s = write(Arena.ofAuto());
+            written = s;
+        }
+        return s;
     }
 
     /**
