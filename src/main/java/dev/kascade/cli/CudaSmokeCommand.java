@@ -222,6 +222,7 @@ public final class CudaSmokeCommand implements Command {
             b.fill((byte) 0x3F);
             LaunchConfig cfg = LaunchConfig.of1D((n + 255) / 256, 256);
             KernelParams p = KernelParams.marshal("vadd", VADD, new Object[] {a, b, c, n});
+            p.prepare();
             for (int w = 0; w < 3; w++) f.launch(cfg, p, null);
             double[] ms = new double[reps];
             for (int r = 0; r < reps; r++) {
@@ -242,6 +243,7 @@ public final class CudaSmokeCommand implements Command {
         CudaFunction f = module.function("vadd");
         try (DeviceMemory a = ctx.allocate(4096); DeviceMemory b = ctx.allocate(4096); DeviceMemory c = ctx.allocate(4096)) {
             KernelParams p = KernelParams.marshal("vadd", VADD, new Object[] {a, b, c, 1024});
+            p.prepare(); // written once, reused by every launch
             LaunchConfig cfg = LaunchConfig.of1D(4, 256);
             for (int i = 0; i < Math.min(3000, reps); i++) { // enough calls for the JIT to compile the path
                 f.launch(cfg, p, null);

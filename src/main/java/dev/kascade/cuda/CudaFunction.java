@@ -1,6 +1,8 @@
 package dev.kascade.cuda;
 
 import dev.kascade.kernel.LaunchConfig;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 
 /**
  * A kernel entry of a loaded module. {@link #launch} checks the geometry against the function's limits,
@@ -67,8 +69,17 @@ public final class CudaFunction {
         }
         prepareDynamicShared(config.dynamicSharedBytes());
         context.makeCurrent();
-        context.driver().launchKernel(handle, config.gridX(), config.gridY(), config.gridZ(), config.blockX(),
-                config.blockY(), 1, config.dynamicSharedBytes(), stream == null ? 0L : stream.handle(), params.segment());
+        long s = stream == null ? 0L : stream.handle();
+        MemorySegment prepared = params.prepared();
+        if (prepared != null) {
+            context.driver().launchKernel(handle, config.gridX(), config.gridY(), config.gridZ(), config.blockX(),
+                    config.blockY(), 1, config.dynamicSharedBytes(), s, prepared);
+            return;
+        }
+        try (Arena arena = Arena.ofConfined()) { // the driver copies the arguments during the call
+            context.driver().launchKernel(handle, config.gridX(), config.gridY(), config.gridZ(), config.blockX(),
+                    config.blockY(), 1, config.dynamicSharedBytes(), s, params.write(arena));
+        }
     }
 
     /** Raises {@code CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES} when a launch asks for more than 48 KB. */

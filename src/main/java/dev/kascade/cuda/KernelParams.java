@@ -91,16 +91,21 @@ public final class KernelParams {
     }
 
     /**
-     * The pointer array, written once into memory that lives as long as this object is reachable, so
-     * repeated launches with the same arguments marshal nothing.
+     * Writes the pointer array once into memory that lives as long as this object is reachable, so that
+     * repeated launches with the same arguments marshal nothing ({@link CudaFunction#launch} uses it).
      */
-    public MemorySegment segment() {
+    public MemorySegment prepare() {
         MemorySegment s = written;
         if (s == null) {
             s = write(Arena.ofAuto());
             written = s;
         }
         return s;
+    }
+
+    /** The array written by {@link #prepare()}, or null when it was not called. */
+    MemorySegment prepared() {
+        return written;
     }
 
     /**

@@ -14,14 +14,20 @@ import dev.kascade.kernel.LaunchConfig;
 import dev.kascade.ptx.PtxModule;
 import dev.kascade.ptx.PtxTarget;
 import java.lang.reflect.Method;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.DoubleSupplier;
 
 /**
  * One CUDA GPU as a {@link Device}: device copies are {@link DeviceMemory} allocations, kernels are compiled
  * through the {@link ModuleCache} for the GPU's best target, loaded once per context and launched with
- * their time measured by CUDA events. A fault inside a kernel surfaces as a {@link CudaException} from the
- * launch that caused it (every launch is synchronized).
+ * their time measured by CUDA events. {@link #launch} waits for the kernel; {@link #submit} queues it and
+ * {@link #synchronize()} waits for everything queued. A fault inside a kernel surfaces as a
+ * {@link CudaException} naming the kernel (or the kernels queued since the last synchronization).
  */
 public final class CudaDevice implements Device {
     private final CudaContext context;
@@ -29,8 +35,8 @@ public final class CudaDevice implements Device {
     private final int jitLogBytes;
     private final PtxTarget target;
     private final Map<ModuleCache.Key, Loaded> loaded = new ConcurrentHashMap<>();
-    private CudaEvent start;
-    private CudaEvent end;
+    private final Deque<CudaEvent> freeEvents = new ArrayDeque<>();
+    private final List<Pending> inFlight = new ArrayList<>();
 
     private record Loaded(PtxModule ptx, CudaModule module, CudaFunction function) {
     }
@@ -109,8 +115,37 @@ public final class CudaDevice implements Device {
         return modules.get(kernel, KernelMethods.constants(kernel, args), target);
     }
 
+    /** A queued launch: its events, and its time once the device has synchronized. */
+    private final class Pending implements DoubleSupplier {
+        final String kernel;
+        final CudaEvent start;
+        final CudaEvent end;
+        double millis = Double.NaN;
+
+        Pending(String kernel, CudaEvent start, CudaEvent end) {
+            this.kernel = kernel;
+            this.start = start;
+            this.end = end;
+        }
+
+        @Override
+        public double getAsDouble() {
+            if (Double.isNaN(millis)) {
+                throw new IllegalStateException("kernel " + kernel + " has not been synchronized yet; call synchronize()");
+            }
+            return millis;
+        }
+    }
+
     @Override
     public synchronized double launch(Method kernel, LaunchConfig config, Object[] args) {
+        DoubleSupplier time = submit(kernel, config, args);
+        synchronize();
+        return time.getAsDouble();
+    }
+
+    @Override
+    public synchronized DoubleSupplier submit(Method kernel, LaunchConfig config, Object[] args) {
         KernelMethods.validate(kernel);
         Map<String, Object> constants = KernelMethods.constants(kernel, args);
         Loaded l = loaded.computeIfAbsent(new ModuleCache.Key(kernel, constants, target), k -> {
@@ -127,22 +162,38 @@ public final class CudaDevice implements Device {
             }
         }
         KernelParams params = KernelParams.marshal(l.ptx().entryName(), l.ptx().params(), deviceArgs);
-        if (start == null) {
-            start = context.createEvent();
-            end = context.createEvent();
-        }
-        start.record(null);
+        String what = l.ptx().entryName() + " (grid " + config.gridX() + "x" + config.gridY() + "x" + config.gridZ()
+                + ", block " + config.blockX() + "x" + config.blockY() + ")";
+        Pending p = new Pending(what, event(), event());
+        p.start.record(null);
         l.function().launch(config, params, null);
-        end.record(null);
+        p.end.record(null);
+        inFlight.add(p);
+        return p;
+    }
+
+    /** Waits for the queued kernels and reads their event times; the events go back to the pool. */
+    @Override
+    public synchronized void synchronize() {
+        if (inFlight.isEmpty()) return;
+        List<Pending> done = new ArrayList<>(inFlight);
+        inFlight.clear();
         try {
-            end.synchronize();
+            context.synchronize();
         } catch (CudaException e) {
-            throw new CudaException(e.code(), e.errorName(), "kernel " + l.ptx().entryName() + " (grid "
-                    + config.gridX() + "x" + config.gridY() + "x" + config.gridZ() + ", block " + config.blockX() + "x"
-                    + config.blockY() + ")", "the kernel faulted; rerun under compute-sanitizer or on the CPU device "
-                    + "(emulator) to find the bad access");
+            throw new CudaException(e.code(), e.errorName(), "kernel " + (done.size() == 1 ? done.getFirst().kernel
+                    : "one of " + done.stream().map(q -> q.kernel).toList()), "the kernel faulted; rerun under "
+                    + "compute-sanitizer or on the CPU device (emulator) to find the bad access");
         }
-        return end.elapsedMillisSince(start);
+        for (Pending p : done) {
+            p.millis = p.end.elapsedMillisSince(p.start);
+            freeEvents.push(p.start);
+            freeEvents.push(p.end);
+        }
+    }
+
+    private CudaEvent event() {
+        return freeEvents.isEmpty() ? context.createEvent() : freeEvents.pop();
     }
 
     @Override

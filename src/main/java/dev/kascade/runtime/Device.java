@@ -3,6 +3,7 @@ package dev.kascade.runtime;
 import dev.kascade.kernel.KernelBuffer;
 import dev.kascade.kernel.LaunchConfig;
 import java.lang.reflect.Method;
+import java.util.function.DoubleSupplier;
 
 /**
  * Where an {@link ExecutionPlan} runs its tasks: the CPU (through the emulator) or one CUDA GPU. Get one
@@ -33,4 +34,17 @@ public interface Device {
      * @return the kernel's time in milliseconds (CUDA events on a GPU, wall clock on the CPU)
      */
     double launch(Method kernel, LaunchConfig config, Object[] args);
+
+    /**
+     * Queues {@code kernel} without waiting (a GPU runs queued kernels in order). The returned supplier gives
+     * the kernel's milliseconds once {@link #synchronize()} has returned. By default this runs synchronously.
+     */
+    default DoubleSupplier submit(Method kernel, LaunchConfig config, Object[] args) {
+        double ms = launch(kernel, config, args);
+        return () -> ms;
+    }
+
+    /** Waits for everything {@link #submit submitted}; a fault in one of those kernels surfaces here. */
+    default void synchronize() {
+    }
 }

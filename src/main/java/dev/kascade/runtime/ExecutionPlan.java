@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.DoubleSupplier;
 
 /**
  * Runs one or more {@link ImmutableTaskGraph}s on a {@link Device}, in TornadoVM's terms. Each host buffer
@@ -16,6 +17,9 @@ import java.util.Set;
  * {@link #execute()} calls, so {@link DataTransferMode#FIRST_EXECUTION} data is copied once and stays
  * resident. {@link #close()} frees every device copy. Switching device with {@link #withDevice(Device)}
  * frees the copies on the old one; they are recreated (and copied) on the new one.
+ *
+ * <p>Tasks are queued back to back (on a GPU each is bracketed by CUDA events); the plan waits before copies
+ * to the host and at the end of {@code execute()}, so a fault inside a kernel surfaces there.
  *
  * <p>Transfer counts in {@link ExecutionResult} are the copies the plan asked for; on the CPU device they
  * cost nothing, since the device copy is the host buffer itself.
@@ -90,15 +94,17 @@ public final class ExecutionPlan implements AutoCloseable {
                 }
             }
         }
+        run.drain();
         executions++;
-        return new ExecutionResult(d.name(), run.taskMillis, run.toDevice, run.bytesToDevice, run.toHost, run.bytesToHost);
+        return new ExecutionResult(d.name(), run.taskMillis(), run.toDevice, run.bytesToDevice, run.toHost, run.bytesToHost);
     }
 
     /** The bookkeeping of one {@link #execute()}. */
     private final class Run {
         final Device device;
         final boolean first;
-        final Map<String, Double> taskMillis = new LinkedHashMap<>();
+        final Map<String, DoubleSupplier> pending = new LinkedHashMap<>();
+        boolean queued;
         int toDevice;
         int toHost;
         long bytesToDevice;
@@ -132,7 +138,22 @@ public final class ExecutionPlan implements AutoCloseable {
             bytesToDevice += b.byteSize();
         }
 
+        /** Waits for queued kernels (before the host reads results, and at the end). */
+        void drain() {
+            if (queued) {
+                device.synchronize();
+                queued = false;
+            }
+        }
+
+        Map<String, Double> taskMillis() {
+            Map<String, Double> ms = new LinkedHashMap<>();
+            pending.forEach((task, time) -> ms.put(task, time.getAsDouble()));
+            return ms;
+        }
+
         void toHost(KernelBuffer b) {
+            drain();
             Resident r = residents.get(b);
             if (r == null) {
                 throw new IllegalStateException("transferToHost: " + b + " is not on the device; no task or transfer "
@@ -149,7 +170,8 @@ public final class ExecutionPlan implements AutoCloseable {
             for (int i = 0; i < args.length; i++) {
                 if (args[i] instanceof KernelBuffer b) args[i] = resident(b);
             }
-            taskMillis.put(qualified, device.launch(task.kernel(), config, args));
+            pending.put(qualified, device.submit(task.kernel(), config, args));
+            queued = true;
         }
     }
 

@@ -10,11 +10,18 @@ import java.lang.invoke.SerializedLambda;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.lang.reflect.Parameter;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /** Finding, checking and reading kernel methods: method-reference resolution, argument checks, constants. */
 public final class KernelMethods {
+    /** Kernels already checked by {@link #validate}, and each kernel's {@link Const} parameters (reflection is slow). */
+    private static final Map<Method, Boolean> VALID = new ConcurrentHashMap<>();
+    private static final Map<Method, List<ConstParam>> CONSTS = new ConcurrentHashMap<>();
+
     private KernelMethods() {
     }
 
@@ -72,6 +79,7 @@ public final class KernelMethods {
      * buffers or {@code int}/{@code long}/{@code float}/{@code boolean}.
      */
     public static void validate(Method m) {
+        if (VALID.containsKey(m)) return;
         String name = m.getDeclaringClass().getSimpleName() + "." + m.getName();
         if (!Modifier.isStatic(m.getModifiers())) {
             throw new IllegalArgumentException("kernel: " + name + " must be static");
@@ -87,6 +95,7 @@ public final class KernelMethods {
                         + p[i].getSimpleName() + "; kernels take buffers, int, long, float and boolean");
             }
         }
+        VALID.put(m, Boolean.TRUE);
     }
 
     /** Number of arguments after the context. */
@@ -127,6 +136,16 @@ public final class KernelMethods {
     /** The values of the kernel's {@link Const} parameters, keyed by parameter name, in declaration order. */
     public static Map<String, Object> constants(Method m, Object[] args) {
         Map<String, Object> out = new LinkedHashMap<>();
+        for (ConstParam c : CONSTS.computeIfAbsent(m, KernelMethods::constParameters)) out.put(c.name(), args[c.index() - 1]);
+        return out;
+    }
+
+    /** A {@link Const} parameter: its index (the context is 0) and name. */
+    private record ConstParam(int index, String name) {
+    }
+
+    private static List<ConstParam> constParameters(Method m) {
+        List<ConstParam> out = new ArrayList<>();
         Parameter[] ps = m.getParameters();
         for (int i = 1; i < ps.length; i++) {
             if (ps[i].isAnnotationPresent(Const.class)) {
@@ -134,10 +153,10 @@ public final class KernelMethods {
                     throw new IllegalStateException("kernel " + m.getName() + ": parameter names are missing; compile "
                             + m.getDeclaringClass().getName() + " with javac -parameters");
                 }
-                out.put(ps[i].getName(), args[i - 1]);
+                out.add(new ConstParam(i, ps[i].getName()));
             }
         }
-        return out;
+        return List.copyOf(out);
     }
 
     /** True when parameter {@code index} (counting the context as 0) is marked {@link ReadOnly}. */

@@ -115,4 +115,21 @@ class KernelParamsTest {
             assertEquals(2, fake.launches().size());
         }
     }
+
+    @Test
+    void preparedParametersAreWrittenOnceAndReused() {
+        int[] seen = new int[2];
+        fake.onLaunch(l -> seen[l.param(3, 4).get(JAVA_INT, 0) == 42 ? 0 : 1]++);
+        List<PtxParam> vadd = List.of(new PtxParam(1, "a", Kind.POINTER), new PtxParam(2, "b", Kind.POINTER),
+                new PtxParam(3, "c", Kind.POINTER), new PtxParam(4, "n", Kind.S32));
+        try (CudaModule m = ctx.loadModule("// fake", 1024); DeviceMemory x = ctx.allocate(64)) {
+            KernelParams p = KernelParams.marshal("vadd", vadd, new Object[] {x, x, x, 42});
+            MemorySegment once = p.prepare();
+            assertEquals(once, p.prepare(), "the same array");
+            CudaFunction f = m.function("vadd");
+            for (int i = 0; i < 3; i++) f.launch(LaunchConfig.of1D(1, 32), p, null);
+            assertEquals(3, seen[0]);
+            assertEquals(0, seen[1]);
+        }
+    }
 }

@@ -159,4 +159,27 @@ class CudaRuntimeTest {
         assertEquals(700, e.code());
         assertEquals(0, fake.liveAllocations(), "device memory is freed after a fault");
     }
+
+    @Test
+    void planTasksAreQueuedAndSynchronizedOnce() {
+        F32Buffer a = random(8), b = random(9), c = F32Buffer.allocate(arena, N);
+        TaskGraph g = new TaskGraph("q").transferToDevice(DataTransferMode.FIRST_EXECUTION, a, b)
+                .task("add", TestKernels::add, a, b, c, N).task("double", TestKernels::scale, c, 2, N)
+                .transferToHost(DataTransferMode.EVERY_EXECUTION, c);
+        try (ExecutionPlan plan = new ExecutionPlan(g.snapshot()).withDevice(gpu).withGridScheduler(new GridScheduler()
+                .addWorkerGrid("q.add", WorkerGrid.of1D(N, 256)).addWorkerGrid("q.double", WorkerGrid.of1D(N, 256)))) {
+            for (int run = 0; run < 3; run++) {
+                ExecutionResult r = plan.execute();
+                assertEquals(0.25, r.millis("q.double"));
+            }
+            for (int i = 0; i < N; i++) assertEquals(2.0 * ((double) a.get(i) + b.get(i)), c.get(i), 1e-5);
+            assertEquals(3, fake.calls("cuCtxSynchronize"), "one wait per execute, before the copy back");
+            assertEquals(4, fake.calls("cuEventCreate"), "events are pooled");
+            assertEquals(12, fake.calls("cuEventRecord"));
+
+            fake.onLaunch(l -> fake.failNextSync(700));
+            CudaException e = assertThrows(CudaException.class, plan::execute);
+            assertTrue(e.call().contains("one of [TestKernels_add") && e.call().contains("TestKernels_scale_2"), e.call());
+        }
+    }
 }
