@@ -15,10 +15,12 @@ public final class Main {
     static Map<String, Command> commands() {
         Map<String, Command> m = new LinkedHashMap<>();
         for (Command c : List.<Command>of(
+                new InfoCommand(),
                 new dev.kascade.cache.ArrowInfoCommand(),
                 new SelftestCommand(),
                 new TracesCommand(),
-                new PlanCommand()
+                new PlanCommand(),
+                new CudaSmokeCommand()
         )) {
             m.put(c.name(), c);
         }
