@@ -41,6 +41,7 @@ public final class GpuDecode implements AutoCloseable {
     private final Budget budget;
     private final int smCount;
     private final int blocksPerSm;
+    private final int minKeysPerSplit;
     private final float qScale;
     private final Arena arena = Arena.ofShared();
     private final F32Buffer partialOut;
@@ -53,12 +54,19 @@ public final class GpuDecode implements AutoCloseable {
     private F32Buffer logits;
     private F32Buffer pooled;
 
-    /** For the H200: 132 SMs, {@link SplitPlan#DEFAULT_BLOCKS_PER_SM} blocks per SM. */
+    /** For the H200: 132 SMs and the default split plan (see {@link SplitPlan}). */
     public GpuDecode(KernelLauncher launcher, DecodeShape shape, Budget budget) {
-        this(launcher, shape, budget, SplitPlan.H200_SM_COUNT, SplitPlan.DEFAULT_BLOCKS_PER_SM);
+        this(launcher, shape, budget, SplitPlan.H200_SM_COUNT, SplitPlan.DEFAULT_BLOCKS_PER_SM,
+                SplitPlan.DEFAULT_MIN_KEYS_PER_SPLIT);
     }
 
-    public GpuDecode(KernelLauncher launcher, DecodeShape shape, Budget budget, int smCount, int blocksPerSm) {
+    /**
+     * @param smCount         SMs of the device the grid is sized for
+     * @param blocksPerSm     target blocks per SM over a split-K grid
+     * @param minKeysPerSplit fewest keys a split-K block covers (unless a row has fewer)
+     */
+    public GpuDecode(KernelLauncher launcher, DecodeShape shape, Budget budget, int smCount, int blocksPerSm,
+                     int minKeysPerSplit) {
         if (launcher == null) throw new IllegalArgumentException("launcher: expected a KernelLauncher but got null");
         if (shape == null) throw new IllegalArgumentException("shape: expected a DecodeShape but got null");
         if (budget == null) throw new IllegalArgumentException("budget: expected a Budget but got null");
@@ -67,7 +75,8 @@ public final class GpuDecode implements AutoCloseable {
         this.budget = new Budget(budget.fraction(), budget.minimum(), KERNEL_K_MULTIPLE);
         this.smCount = smCount;
         this.blocksPerSm = blocksPerSm;
-        SplitPlan.choose(1, 1, shape.headDim(), smCount, blocksPerSm); // validates smCount, blocksPerSm
+        this.minKeysPerSplit = minKeysPerSplit;
+        SplitPlan.choose(1, 1, shape.headDim(), smCount, blocksPerSm, minKeysPerSplit); // validates the knobs
         this.qScale = (float) (1.0 / Math.sqrt(shape.headDim()) / Math.log(2.0));
         int maxSplits = SplitPlan.maxSplits(shape.batch() * shape.kvHeads(), smCount, blocksPerSm);
         long heads = (long) shape.batch() * shape.qHeads();
@@ -104,7 +113,8 @@ public final class GpuDecode implements AutoCloseable {
 
     /** The split plan used for rows of at most {@code maxKeys} keys (for benchmarks and reports). */
     public SplitPlan plan(int maxKeys) {
-        return SplitPlan.choose(shape.batch() * shape.kvHeads(), maxKeys, shape.headDim(), smCount, blocksPerSm);
+        return SplitPlan.choose(shape.batch() * shape.kvHeads(), maxKeys, shape.headDim(), smCount, blocksPerSm,
+                minKeysPerSplit);
     }
 
     // ------------------------------------------------------------------------------------------ roles

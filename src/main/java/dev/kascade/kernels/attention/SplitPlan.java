@@ -18,7 +18,7 @@ public record SplitPlan(int splits, int keysPerSplit) {
      */
     public static final int DEFAULT_BLOCKS_PER_SM = 16;
     /** Fewest keys worth a block: 256 keys of d=128 bf16 are 128 KB of K and V for 2 KB of partials. */
-    public static final int MIN_KEYS_PER_SPLIT = 256;
+    public static final int DEFAULT_MIN_KEYS_PER_SPLIT = 256;
 
     public SplitPlan {
         if (splits <= 0 || keysPerSplit <= 0) {
@@ -32,15 +32,17 @@ public record SplitPlan(int splits, int keysPerSplit) {
      * @param headDim     selects the kernel's keys per step
      * @param smCount     SMs on the device (132 on the H200)
      * @param blocksPerSm target grid size per SM
+     * @param minKeys     fewest keys per split (unless a row has fewer)
      */
-    public static SplitPlan choose(int rows, int maxKeys, int headDim, int smCount, int blocksPerSm) {
+    public static SplitPlan choose(int rows, int maxKeys, int headDim, int smCount, int blocksPerSm, int minKeys) {
         if (rows <= 0) throw new IllegalArgumentException("rows: expected > 0 but got " + rows);
         if (maxKeys <= 0) throw new IllegalArgumentException("maxKeys: expected > 0 but got " + maxKeys);
         if (smCount <= 0) throw new IllegalArgumentException("smCount: expected > 0 but got " + smCount);
         if (blocksPerSm <= 0) throw new IllegalArgumentException("blocksPerSm: expected > 0 but got " + blocksPerSm);
+        if (minKeys <= 0) throw new IllegalArgumentException("minKeys: expected > 0 but got " + minKeys);
         int step = SplitDecodeKernel.keysPerStep(headDim);
         long wanted = ceilDiv((long) smCount * blocksPerSm, rows);
-        long useful = ceilDiv(maxKeys, MIN_KEYS_PER_SPLIT);
+        long useful = ceilDiv(maxKeys, minKeys);
         int splits = (int) Math.max(1, Math.min(wanted, useful));
         int keysPerSplit = (int) (ceilDiv(ceilDiv(maxKeys, splits), step) * step);
         return new SplitPlan((int) ceilDiv(maxKeys, keysPerSplit), keysPerSplit);

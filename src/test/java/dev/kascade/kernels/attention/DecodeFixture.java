@@ -92,9 +92,9 @@ final class DecodeFixture {
         return s;
     }
 
-    /** Natural log-sum-exp of head h's logits over all visible keys. */
-    double lse(int b, int h) {
-        return logSumExp(logits(b, h), null);
+    /** Natural log-sum-exp of head h's logits over {@code keys} (all visible keys if null). */
+    double lse(int b, int h, int[] keys) {
+        return logSumExp(logits(b, h), keys);
     }
 
     /** softmax over {@code keys} (all keys if null) of head h, times V. */
