@@ -104,6 +104,14 @@ public final class GpuDecode implements AutoCloseable {
         return budget.keys(shape.capacity());
     }
 
+    /**
+     * Row stride of the logits {@code [batch][qHeads][stride]} and pooled scores {@code [batch][kvHeads][stride]}:
+     * the capacity rounded up to 4 floats, so the top-k kernel's 16-byte loads stay aligned.
+     */
+    public int scoreStride() {
+        return (shape.capacity() + TopKSelectKernel.VEC - 1) / TopKSelectKernel.VEC * TopKSelectKernel.VEC;
+    }
+
     /** Index-set buffers sized for this shape, in {@code arena}. */
     public IndexSets allocateIndexSets(Arena arena) {
         int kMax = kMax();
@@ -176,7 +184,7 @@ public final class GpuDecode implements AutoCloseable {
         launcher.launch(SPLIT, new LaunchConfig(plan.splits(), shape.kvHeads(), shape.batch(), SplitDecodeKernel.THREADS, 1, 0),
                 q, kv.kWords(), kv.vWords(), keyCounts, indices, map,
                 partialOut, partialLse, logits == null ? noOutput : logits,
-                shape.kvHeads(), shape.capacity(), kMax, plan.keysPerSplit(), plan.splits(), shape.capacity(), qScale,
+                shape.kvHeads(), shape.capacity(), kMax, plan.keysPerSplit(), plan.splits(), scoreStride(), qScale,
                 shape.headDim(), shape.groupSize(), kv.dtype() == dev.kascade.tensor.DType.BF16,
                 mode.withValues(), mode.writeLogits(), mode.sparse());
     }
@@ -191,9 +199,9 @@ public final class GpuDecode implements AutoCloseable {
         for (int b = 0; b < shape.batch(); b++) sets.counts().set(b, budgets[b]);
         int keyBlocks = (maxLength + PooledScoreKernel.THREADS - 1) / PooledScoreKernel.THREADS;
         launcher.launch(POOL, new LaunchConfig(keyBlocks, shape.kvHeads(), shape.batch(), PooledScoreKernel.THREADS, 1, 0),
-                logits, lse, lengths, pooled, shape.kvHeads(), shape.capacity(), shape.groupSize());
+                logits, lse, lengths, pooled, shape.kvHeads(), scoreStride(), shape.groupSize());
         launcher.launch(SELECT, new LaunchConfig(shape.kvHeads(), shape.batch(), 1, TopKSelectKernel.THREADS, 1, 0),
-                pooled, lengths, sets.counts(), sets.indices(), shape.kvHeads(), shape.capacity(), sets.kMax());
+                pooled, lengths, sets.counts(), sets.indices(), shape.kvHeads(), scoreStride(), sets.kMax());
     }
 
     private void sparse(F32Buffer q, KvLayer kv, IndexSets sets, I32Buffer map, int maxCount, F32Buffer out) {
@@ -204,8 +212,8 @@ public final class GpuDecode implements AutoCloseable {
 
     private void ensureScoreBuffers() {
         if (logits == null) {
-            logits = F32Buffer.allocate(arena, (long) shape.batch() * shape.qHeads() * shape.capacity());
-            pooled = F32Buffer.allocate(arena, (long) shape.batch() * shape.kvHeads() * shape.capacity());
+            logits = F32Buffer.allocate(arena, (long) shape.batch() * shape.qHeads() * scoreStride());
+            pooled = F32Buffer.allocate(arena, (long) shape.batch() * shape.kvHeads() * scoreStride());
         }
     }
 

@@ -24,15 +24,21 @@ public final class TopKSelectKernel {
     public static final int BINS = 2048;
     /** Buckets each lane sums when a warp looks for the bucket holding the k-th largest key. */
     public static final int BINS_PER_LANE = BINS / KernelContext.WARP_SIZE;
+    /** Scores per 16-byte load: a thread owns 4 consecutive positions; rows must start 16-byte aligned. */
+    public static final int VEC = 4;
+    /** 16-byte loads each thread keeps in flight in the histogram passes. */
+    public static final int LOADS = 2;
 
     /*
-     * Thread layout: grid (kvHead g, batch b); 512 threads stride over the row's n_b scores.
+     * Thread layout: grid (kvHead g, batch b); 512 threads; in each pass thread t reads positions
+     * [4t, 4t+4) of every 2048-score chunk with one 16-byte load (two chunks in flight in the histograms).
      * Memory traffic per row: 4 reads of n_b * 4 bytes (3 histogram passes + compaction, mostly from L2);
-     * k_b * 4 bytes of indices written; 8 KB shared histogram.
+     * k_b * 4 bytes of indices written; 8 KB shared histogram. scoreStride must be a multiple of 4.
      * Algorithm: map each float to an order-preserving int key; for digits (bits 31..21, 20..10, 9..0)
      * histogram the keys that match the digits fixed so far and keep the bucket holding the remaining-th
      * largest (every warp scans the 2048 buckets the same way, no extra barrier); then one pass in position
-     * order ranks "greater than T" and "equal to T" flags with ballots and per-warp counts, and writes.
+     * order counts "greater than T" and "equal to T" per thread, scans the counts over the block (shuffles,
+     * then per-warp totals in shared memory) and writes each taken position at its rank.
      */
     @Kernel
     public static void selectTopK(KernelContext ctx, @ReadOnly F32Buffer scores, @ReadOnly I32Buffer lengths,
@@ -48,8 +54,9 @@ public final class TopKSelectKernel {
         int lane = ctx.laneId();
         int warp = ctx.warpId();
         int[] hist = ctx.sharedI32(BINS);
-        int[] warpGreater = ctx.sharedI32(WARPS);
-        int[] warpEqual = ctx.sharedI32(WARPS);
+        int[] warpCounts = ctx.sharedI32(WARPS);
+        float[] loaded = new float[VEC];
+        float[] values = new float[LOADS * VEC];
 
         // Radix select over unsigned-ordered keys u (u = orderKey ^ MIN_VALUE): fix 11, 11, then 10 bits.
         int prefix = 0;       // the bits of T's key fixed so far
@@ -62,18 +69,32 @@ public final class TopKSelectKernel {
                 hist[i] = 0;
             }
             ctx.barrier();
-            for (int i = tid; i < n; i += THREADS) {
-                int u = orderKey(scores.get(row + i)) ^ Integer.MIN_VALUE;
-                if ((u & fixedMask) == prefix) {
-                    ctx.atomicAdd(hist, (u >>> shift) & digitMask, 1);
+            for (int base = 0; base < n; base += THREADS * VEC * LOADS) {
+                for (int l = 0; l < KernelContext.unroll(LOADS); l++) {
+                    int first = base + (l * THREADS + tid) * VEC;
+                    if (first < n) {
+                        scores.load4(row + first, loaded);
+                        for (int e = 0; e < KernelContext.unroll(VEC); e++) {
+                            values[l * VEC + e] = loaded[e];
+                        }
+                    }
+                }
+                for (int l = 0; l < KernelContext.unroll(LOADS); l++) {
+                    int first = base + (l * THREADS + tid) * VEC;
+                    for (int e = 0; e < KernelContext.unroll(VEC); e++) {
+                        int u = orderKey(values[l * VEC + e]) ^ Integer.MIN_VALUE;
+                        if (first + e < n && (u & fixedMask) == prefix) {
+                            ctx.atomicAdd(hist, (u >>> shift) & digitMask, 1);
+                        }
+                    }
                 }
             }
             ctx.barrier();
             // Lane l owns buckets [64 l, 64 l + 64); higher buckets hold larger keys.
-            int first = lane * BINS_PER_LANE;
+            int firstBin = lane * BINS_PER_LANE;
             int laneCount = 0;
             for (int t = 0; t < BINS_PER_LANE; t++) {
-                laneCount += hist[first + t];
+                laneCount += hist[firstBin + t];
             }
             int atOrAbove = laneCount; // inclusive suffix sum over lanes >= this one
             for (int offset = 1; offset < KernelContext.WARP_SIZE; offset <<= 1) {
@@ -88,9 +109,9 @@ public final class TopKSelectKernel {
             int need = -1;
             int run = above;
             for (int t = BINS_PER_LANE - 1; t >= 0; t--) {
-                int c = hist[first + t];
+                int c = hist[firstBin + t];
                 if (owner && bucket < 0 && run + c >= remaining) {
-                    bucket = first + t;
+                    bucket = firstBin + t;
                     need = remaining - run;
                 }
                 run += c;
@@ -103,40 +124,58 @@ public final class TopKSelectKernel {
         }
 
         // Ordered compaction: take every key > T and the first `ties` keys == T, in position order.
+        // Counts are packed as (greater << 16) | equal: at most 2048 of each per chunk, so no carry.
         int threshold = prefix ^ Integer.MIN_VALUE;
         int ties = remaining;
-        int lanesBelow = (1 << lane) - 1;
         int greaterSeen = 0;
         int equalSeen = 0;
-        for (int base = 0; base < n; base += THREADS) {
-            int i = base + tid;
-            boolean inRange = i < n;
-            int key = orderKey(inRange ? scores.get(row + i) : 0f);
-            boolean greater = inRange && key > threshold;
-            boolean equal = inRange && key == threshold;
-            int greaterBits = ctx.ballot(greater);
-            int equalBits = ctx.ballot(equal);
-            if (lane == 0) {
-                warpGreater[warp] = bitCount(greaterBits);
-                warpEqual[warp] = bitCount(equalBits);
+        int[] keys = new int[VEC];
+        for (int base = 0; base < n; base += THREADS * VEC) {
+            int first = base + tid * VEC;
+            if (first < n) {
+                scores.load4(row + first, loaded);
+            }
+            int mine = 0;
+            for (int e = 0; e < KernelContext.unroll(VEC); e++) {
+                keys[e] = orderKey(loaded[e]);
+                boolean inRange = first + e < n;
+                mine += inRange && keys[e] > threshold ? 1 << 16 : 0;
+                mine += inRange && keys[e] == threshold ? 1 : 0;
+            }
+            int inclusive = mine; // inclusive scan over the lanes of the warp
+            for (int offset = 1; offset < KernelContext.WARP_SIZE; offset <<= 1) {
+                int other = ctx.shuffleIdx(inclusive, lane - offset);
+                if (lane >= offset) {
+                    inclusive += other;
+                }
+            }
+            if (lane == KernelContext.WARP_SIZE - 1) {
+                warpCounts[warp] = inclusive;
             }
             ctx.barrier();
-            int greaterBefore = greaterSeen + bitCount(greaterBits & lanesBelow);
-            int equalBefore = equalSeen + bitCount(equalBits & lanesBelow);
+            int before = inclusive - mine;
+            int chunkTotal = 0;
             for (int w = 0; w < KernelContext.unroll(WARPS); w++) {
-                int cg = warpGreater[w];
-                int ce = warpEqual[w];
+                int c = warpCounts[w];
                 if (w < warp) {
-                    greaterBefore += cg;
-                    equalBefore += ce;
+                    before += c;
                 }
-                greaterSeen += cg;
-                equalSeen += ce;
+                chunkTotal += c;
             }
-            if (greater || (equal && equalBefore < ties)) {
-                int taken = greaterBefore + (equalBefore < ties ? equalBefore : ties);
-                indices.set(outRow + taken, i);
+            int greaterBefore = greaterSeen + (before >>> 16);
+            int equalBefore = equalSeen + (before & 0xFFFF);
+            for (int e = 0; e < KernelContext.unroll(VEC); e++) {
+                boolean inRange = first + e < n;
+                boolean greater = inRange && keys[e] > threshold;
+                boolean equal = inRange && keys[e] == threshold;
+                if (greater || (equal && equalBefore < ties)) {
+                    indices.set(outRow + greaterBefore + (equalBefore < ties ? equalBefore : ties), first + e);
+                }
+                greaterBefore += greater ? 1 : 0;
+                equalBefore += equal ? 1 : 0;
             }
+            greaterSeen += chunkTotal >>> 16;
+            equalSeen += chunkTotal & 0xFFFF;
             ctx.barrier(); // the per-warp counts are rewritten by the next chunk
         }
     }
@@ -145,13 +184,5 @@ public final class TopKSelectKernel {
     static int orderKey(float v) {
         int bits = Float.floatToRawIntBits(v);
         return bits ^ ((bits >> 31) & 0x7FFFFFFF);
-    }
-
-    /** Set bits of a 32-bit word (SWAR; ptxas may not see popc, but it is 12 integer ops). */
-    static int bitCount(int x) {
-        int v = x - ((x >>> 1) & 0x55555555);
-        v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
-        v = (v + (v >>> 4)) & 0x0F0F0F0F;
-        return (v * 0x01010101) >>> 24;
     }
 }

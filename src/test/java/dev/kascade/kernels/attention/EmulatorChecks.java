@@ -73,7 +73,7 @@ final class EmulatorChecks {
                 double[] ref = fx.pooled(b, g);
                 float[] got = new float[n];
                 for (int key = 0; key < n; key++) {
-                    got[key] = decode.pooledScores().get(((long) b * s.kvHeads() + g) * s.capacity() + key);
+                    got[key] = decode.pooledScores().get(((long) b * s.kvHeads() + g) * decode.scoreStride() + key);
                     assertClose(ref[key], got[key], "pooled[" + b + "][" + g + "][" + key + "]");
                 }
                 assertArrayEquals(DecodeFixture.topK(got, n, sets.counts().get(b)), row(sets, s, b, g),

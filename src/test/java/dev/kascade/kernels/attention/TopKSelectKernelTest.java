@@ -18,7 +18,7 @@ class TopKSelectKernelTest {
     /** Runs the kernel on rows [batch][KV_HEADS][stride] and checks every row against the sort. */
     private static void check(float[][][] rows, int[] lengths, int[] budgets) throws Exception {
         int batch = rows.length;
-        int stride = Arrays.stream(lengths).max().orElseThrow();
+        int stride = (Arrays.stream(lengths).max().orElseThrow() + 3) / 4 * 4; // 16-byte aligned rows
         int kMax = Arrays.stream(budgets).max().orElseThrow();
         try (Arena arena = Arena.ofShared()) {
             F32Buffer scores = F32Buffer.allocate(arena, (long) batch * KV_HEADS * stride);
@@ -71,6 +71,12 @@ class TopKSelectKernelTest {
     void manyTiesLowerPositionWins() throws Exception {
         int[] lengths = {1100, 77};
         check(random(lengths, 12, 5), lengths, new int[] {300, 13});
+    }
+
+    @Test
+    void longRowsSpanSeveralChunks() throws Exception {
+        int[] lengths = {4100 + 5, 2049};
+        check(random(lengths, 15, 40), lengths, new int[] {512, 1024});
     }
 
     @Test
