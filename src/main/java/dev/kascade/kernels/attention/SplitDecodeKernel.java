@@ -60,6 +60,7 @@ public final class SplitDecodeKernel {
      * Algorithm: each worker runs an online softmax over keys split.start + warp*W + u*G + slot (UNROLL keys
      * per step, loads issued first); a key's dot is reduced over its lanes with log2(d/8) xor-shuffles;
      * workers merge by shuffles within the warp, warps through shared memory, then one partial row per head.
+     * Sparse mode loads the next step's positions while this step computes.
      */
     @Kernel
     public static void decodeSplit(KernelContext ctx,
@@ -121,6 +122,16 @@ public final class SplitDecodeKernel {
         long rowBase = ((long) b * kvHeads + g) * capacity;
         long listBase = sparse ? ((long) b * kvHeads + headMap.get(g)) * kMax : 0L;
 
+        // Sparse mode: the cache positions of the first step; later steps' are loaded one step ahead so the
+        // gathers never wait on an index load.
+        int[] gather = new int[UNROLL];
+        if (sparse) {
+            for (int u = 0; u < KernelContext.unroll(UNROLL); u++) {
+                int j = start + warp * warpKeys + u * keysPerWarp + slot;
+                gather[u] = indices.get(listBase + (j < end ? j : end - 1));
+            }
+        }
+
         for (int tile = start; tile < end; tile += blockKeys) {
             // 1. Issue all K (and V) loads of this step before using any of them.
             for (int u = 0; u < KernelContext.unroll(UNROLL); u++) {
@@ -128,8 +139,7 @@ public final class SplitDecodeKernel {
                 int jc = j < end ? j : end - 1; // past the end: reload a valid row, its weight is set to 0
                 int key = jc;
                 if (sparse) {
-                    key = indices.get(listBase + jc);
-                    key = key < 0 ? 0 : (key < capacity ? key : capacity - 1); // memory safety only
+                    key = gather[u] < 0 ? 0 : (gather[u] < capacity ? gather[u] : capacity - 1); // memory safety
                 }
                 position[u] = j < end ? j : -1;
                 long word = (((rowBase + key) * headDim) + (long) chunk * CHUNK) >> 1;
@@ -142,6 +152,13 @@ public final class SplitDecodeKernel {
                     for (int w = 0; w < KernelContext.unroll(WORDS); w++) {
                         vWords[u * WORDS + w] = load[w];
                     }
+                }
+            }
+
+            if (sparse) {
+                for (int u = 0; u < KernelContext.unroll(UNROLL); u++) {
+                    int j = tile + blockKeys + warp * warpKeys + u * keysPerWarp + slot;
+                    gather[u] = indices.get(listBase + (j < end ? j : end - 1));
                 }
             }
 
