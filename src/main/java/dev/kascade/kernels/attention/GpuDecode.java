@@ -53,6 +53,9 @@ public final class GpuDecode implements AutoCloseable {
     private final F32Buffer noOutput;
     private F32Buffer logits;
     private F32Buffer pooled;
+    /** Index sets this decoder's top-k filled last, and the lengths they were selected for. */
+    private IndexSets selectedSets;
+    private int[] selectedLengths;
 
     /** For the H200: 132 SMs and the default split plan (see {@link SplitPlan}). */
     public GpuDecode(KernelLauncher launcher, DecodeShape shape, Budget budget) {
@@ -166,13 +169,17 @@ public final class GpuDecode implements AutoCloseable {
 
     /**
      * Reuse layer: attention over the anchor's index sets, KV head {@code g} reading the set of anchor head
-     * {@code headMapRow[g]} (the row {@code headMap[layer]} of the plan). Checks every used index on the host.
+     * {@code headMapRow[g]} (the row {@code headMap[layer]} of the plan). Sets this decoder's layer 0 or anchor
+     * filled for the same lengths are trusted (the top-k kernel only writes positions below n_b); any other
+     * sets have their counts and every index the pass reads checked on the host, O(batch * G * k).
      */
     public void reuse(F32Buffer q, KvLayer kv, I32Buffer lengths, IndexSets sets, int[] headMapRow, F32Buffer out) {
         checkInputs(q, kv, lengths);
         checkOutput(out);
         checkHeadMap(headMapRow);
-        int maxCount = checkIndexSets(sets, lengths, headMapRow);
+        int maxCount = sets == selectedSets && Arrays.equals(selectedLengths, read(lengths))
+                ? max(read(sets.counts()))
+                : checkIndexSets(sets, lengths, headMapRow);
         for (int g = 0; g < shape.kvHeads(); g++) headMap.set(g, headMapRow[g]);
         sparse(q, kv, sets, headMap, maxCount, out);
     }
@@ -196,12 +203,21 @@ public final class GpuDecode implements AutoCloseable {
     }
 
     private void select(I32Buffer lengths, int maxLength, IndexSets sets, int[] budgets) {
+        selectedSets = null; // until the selection below has run
         for (int b = 0; b < shape.batch(); b++) sets.counts().set(b, budgets[b]);
         int keyBlocks = (maxLength + PooledScoreKernel.THREADS - 1) / PooledScoreKernel.THREADS;
         launcher.launch(POOL, new LaunchConfig(keyBlocks, shape.kvHeads(), shape.batch(), PooledScoreKernel.THREADS, 1, 0),
                 logits, lse, lengths, pooled, shape.kvHeads(), scoreStride(), shape.groupSize());
         launcher.launch(SELECT, new LaunchConfig(shape.kvHeads(), shape.batch(), 1, TopKSelectKernel.THREADS, 1, 0),
                 pooled, lengths, sets.counts(), sets.indices(), shape.kvHeads(), scoreStride(), sets.kMax());
+        selectedSets = sets;
+        selectedLengths = read(lengths);
+    }
+
+    private static int[] read(I32Buffer buffer) {
+        int[] values = new int[(int) buffer.length()];
+        for (int i = 0; i < values.length; i++) values[i] = buffer.get(i);
+        return values;
     }
 
     private void sparse(F32Buffer q, KvLayer kv, IndexSets sets, I32Buffer map, int maxCount, F32Buffer out) {

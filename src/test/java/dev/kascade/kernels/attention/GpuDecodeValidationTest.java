@@ -108,6 +108,23 @@ class GpuDecodeValidationTest {
     }
 
     @Test
+    void setsFromThisDecodersTopKAreTrustedOnlyForTheSameLengths() {
+        java.util.List<String> launched = new java.util.ArrayList<>();
+        try (GpuDecode recording = new GpuDecode((kernel, config, args) -> launched.add(kernel.getName()), SHAPE,
+                Budget.PAPER)) {
+            recording.anchor(fx.q, fx.kv, fx.lengths, fx.out, sets);
+            assertEquals(java.util.List.of("decodeSplit", "mergeSplits", "poolScores", "selectTopK", "decodeSplit",
+                    "mergeSplits"), launched);
+            assertEquals(128, sets.counts().get(1));
+            launched.clear();
+            recording.reuse(fx.q, fx.kv, fx.lengths, sets, new int[] {1, 0}, fx.out);
+            assertEquals(java.util.List.of("decodeSplit", "mergeSplits"), launched);
+            fx.lengths.set(1, 100); // a different step: the sets are checked again, and 128 keys no longer fit
+            assertRejects("sets.counts[1]", () -> recording.reuse(fx.q, fx.kv, fx.lengths, sets, new int[] {1, 0}, fx.out));
+        }
+    }
+
+    @Test
     void budgetIsRoundedToWholeTilesAndCappedAtTheLength() {
         assertEquals(100, decode.budget().keys(100)); // n <= 128: dense, k = n
         assertEquals(256, decode.budget().keys(1300)); // floor(130) -> 256

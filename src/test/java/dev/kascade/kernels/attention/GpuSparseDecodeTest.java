@@ -43,6 +43,11 @@ class GpuSparseDecodeTest {
             assertEquals(128, sets.counts().get(0));
             assertIndexSets(fx, decode, sets, true);
             assertOutput(fx, fx.out, (b, h) -> row(sets, shape, b, h / shape.groupSize()));
+
+            // the next layer reuses the anchor's sets through a mapping: every KV head reads head 1's set
+            int[] headMapRow = {1, 1};
+            decode.reuse(fx.q, fx.kv, fx.lengths, sets, headMapRow, fx.out);
+            assertOutput(fx, fx.out, (b, h) -> row(sets, shape, b, headMapRow[h / shape.groupSize()]));
         }
     }
 
