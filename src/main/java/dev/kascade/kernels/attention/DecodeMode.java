@@ -38,9 +38,9 @@ public enum DecodeMode {
         return sparse;
     }
 
-    /** The kernel's {@code @Const} values for this mode, head dim, GQA group size and KV type. */
-    public Map<String, Object> constants(int headDim, int groupSize, boolean kvBf16) {
-        return Map.of("headDim", headDim, "groupSize", groupSize, "kvBf16", kvBf16,
+    /** The kernel's {@code @Const} values for this mode, head dim, query heads per block and KV type. */
+    public Map<String, Object> constants(int headDim, int blockHeads, boolean kvBf16) {
+        return Map.of("headDim", headDim, "blockHeads", blockHeads, "kvBf16", kvBf16,
                 "withValues", withValues, "writeLogits", writeLogits, "sparse", sparse);
     }
 }

@@ -11,8 +11,14 @@ package dev.kascade.kernels.attention;
  * @param capacity cache positions per sequence; every length is at most this
  */
 public record DecodeShape(int batch, int qHeads, int kvHeads, int headDim, int capacity) {
-    /** Largest GQA group the kernels keep in registers (r query rows of 8 floats per lane). */
+    /** Largest GQA group accepted. */
     public static final int MAX_GROUP_SIZE = 16;
+    /**
+     * Most query heads one decode block keeps in registers (8 floats of q and 8 accumulators per head and
+     * lane): r = 8 assembles to about 230 registers without spills, r = 16 spills. Larger groups are served
+     * by {@link #groupParts()} blocks per KV head.
+     */
+    public static final int MAX_BLOCK_HEADS = 8;
     private static final int MAX_GRID_YZ = 65535;
 
     public DecodeShape {
@@ -41,6 +47,19 @@ public record DecodeShape(int batch, int qHeads, int kvHeads, int headDim, int c
     /** GQA group size r = Hq / G. */
     public int groupSize() {
         return qHeads / kvHeads;
+    }
+
+    /** Blocks per KV head in split-K decode: the fewest that divide r into parts of at most 8 heads. */
+    public int groupParts() {
+        int r = groupSize();
+        int parts = (r + MAX_BLOCK_HEADS - 1) / MAX_BLOCK_HEADS;
+        while (r % parts != 0) parts++;
+        return parts;
+    }
+
+    /** Query heads per split-K decode block: r / {@link #groupParts()}. */
+    public int blockHeads() {
+        return groupSize() / groupParts();
     }
 
     /** Elements of one K (or V) cache: batch * kvHeads * capacity * headDim. */

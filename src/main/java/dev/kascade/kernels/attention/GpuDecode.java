@@ -6,6 +6,7 @@ import dev.kascade.kernel.I32Buffer;
 import dev.kascade.kernel.KernelLauncher;
 import dev.kascade.kernel.LaunchConfig;
 import dev.kascade.kernels.KernelSpec;
+import dev.kascade.tensor.DType;
 import java.lang.foreign.Arena;
 import java.lang.reflect.Method;
 import java.util.Arrays;
@@ -81,7 +82,8 @@ public final class GpuDecode implements AutoCloseable {
         this.minKeysPerSplit = minKeysPerSplit;
         SplitPlan.choose(1, 1, shape.headDim(), smCount, blocksPerSm, minKeysPerSplit); // validates the knobs
         this.qScale = (float) (1.0 / Math.sqrt(shape.headDim()) / Math.log(2.0));
-        int maxSplits = SplitPlan.maxSplits(shape.batch() * shape.kvHeads(), smCount, blocksPerSm);
+        int rows = shape.batch() * shape.kvHeads() * shape.groupParts();
+        int maxSplits = SplitPlan.maxSplits(rows, smCount, blocksPerSm);
         long heads = (long) shape.batch() * shape.qHeads();
         this.partialOut = F32Buffer.allocate(arena, heads * maxSplits * shape.headDim());
         this.partialLse = F32Buffer.allocate(arena, heads * maxSplits);
@@ -124,8 +126,8 @@ public final class GpuDecode implements AutoCloseable {
 
     /** The split plan used for rows of at most {@code maxKeys} keys (for benchmarks and reports). */
     public SplitPlan plan(int maxKeys) {
-        return SplitPlan.choose(shape.batch() * shape.kvHeads(), maxKeys, shape.headDim(), smCount, blocksPerSm,
-                minKeysPerSplit);
+        return SplitPlan.choose(shape.batch() * shape.kvHeads() * shape.groupParts(), maxKeys, shape.headDim(),
+                smCount, blocksPerSm, minKeysPerSplit);
     }
 
     // ------------------------------------------------------------------------------------------ roles
@@ -188,11 +190,12 @@ public final class GpuDecode implements AutoCloseable {
 
     private void split(DecodeMode mode, SplitPlan plan, F32Buffer q, KvLayer kv, I32Buffer keyCounts,
                        I32Buffer indices, I32Buffer map, int kMax) {
-        launcher.launch(SPLIT, new LaunchConfig(plan.splits(), shape.kvHeads(), shape.batch(), SplitDecodeKernel.THREADS, 1, 0),
+        int headBlocks = shape.kvHeads() * shape.groupParts();
+        launcher.launch(SPLIT, new LaunchConfig(plan.splits(), headBlocks, shape.batch(), SplitDecodeKernel.THREADS, 1, 0),
                 q, kv.kWords(), kv.vWords(), keyCounts, indices, map,
                 partialOut, partialLse, logits == null ? noOutput : logits,
-                shape.kvHeads(), shape.capacity(), kMax, plan.keysPerSplit(), plan.splits(), scoreStride(), qScale,
-                shape.headDim(), shape.groupSize(), kv.dtype() == dev.kascade.tensor.DType.BF16,
+                shape.kvHeads(), shape.groupParts(), shape.capacity(), kMax, plan.keysPerSplit(), plan.splits(),
+                scoreStride(), qScale, shape.headDim(), shape.blockHeads(), kv.dtype() == DType.BF16,
                 mode.withValues(), mode.writeLogits(), mode.sparse());
     }
 

@@ -51,9 +51,11 @@ public final class SplitDecodeKernel {
     }
 
     /*
-     * Thread layout: grid (split, kvHead g, batch b); 128 threads. A warp is cut into 32/(d/8) lane groups
+     * Thread layout: grid (split, kvHead g x groupParts, batch b); 128 threads. A block serves blockHeads = r /
+     * groupParts query heads of group g (groupParts = 1 up to r = 8; larger groups are cut so q and the
+     * accumulators stay in registers, reading K/V once per part). A warp is cut into 32/(d/8) lane groups
      * ("workers") of d/8 lanes; a worker owns one key at a time, lane c of it owns dims [8c, 8c+8) of that
-     * key and of all r query rows of group g (r*8 floats of q in registers, r*8 accumulators).
+     * key and of the block's query rows (8 floats of q and 8 accumulators per head in registers).
      * Memory traffic per key: 2d bytes of K (+ 2d of V unless anchor scores; + 4 of index when sparse),
      * each byte read once for all r heads; per (split, head) one partial row of d floats + 1 LSE written;
      * logit modes write 4 bytes per key per head.
@@ -68,12 +70,13 @@ public final class SplitDecodeKernel {
                                    @ReadOnly I32Buffer keyCounts, @ReadOnly I32Buffer indices,
                                    @ReadOnly I32Buffer headMap,
                                    F32Buffer partialOut, F32Buffer partialLse, F32Buffer logits,
-                                   int kvHeads, int capacity, int kMax, int keysPerSplit, int numSplits,
-                                   int logitsStride, float qScale,
-                                   @Const int headDim, @Const int groupSize, @Const boolean kvBf16,
+                                   int kvHeads, int groupParts, int capacity, int kMax, int keysPerSplit,
+                                   int numSplits, int logitsStride, float qScale,
+                                   @Const int headDim, @Const int blockHeads, @Const boolean kvBf16,
                                    @Const boolean withValues, @Const boolean writeLogits, @Const boolean sparse) {
         int split = ctx.blockIdx();
-        int g = ctx.blockIdxY();
+        int headBlock = ctx.blockIdxY(); // (KV head, part of its query group)
+        int g = headBlock / groupParts;
         int b = ctx.blockIdxZ();
         int count = keyCounts.get(b);
         int start = split * keysPerSplit;
@@ -90,22 +93,22 @@ public final class SplitDecodeKernel {
         int warp = ctx.warpId();
         int slot = lane / lanesPerKey;
         int chunk = lane - slot * lanesPerKey;
-        int qHeads = kvHeads * groupSize;
-        int firstHead = g * groupSize;
+        int qHeads = kvHeads * groupParts * blockHeads;
+        int firstHead = headBlock * blockHeads;
 
         // This lane's 8 dims of the r query rows, scaled so that exp2(q.k) = exp(q.k / sqrt(d)).
-        float[] qs = new float[groupSize * CHUNK];
-        for (int h = 0; h < KernelContext.unroll(groupSize); h++) {
+        float[] qs = new float[blockHeads * CHUNK];
+        for (int h = 0; h < KernelContext.unroll(blockHeads); h++) {
             long qBase = ((long) b * qHeads + firstHead + h) * headDim + (long) chunk * CHUNK;
             for (int e = 0; e < KernelContext.unroll(CHUNK); e++) {
                 qs[h * CHUNK + e] = q.get(qBase + e) * qScale;
             }
         }
 
-        float[] runMax = new float[groupSize];
-        float[] runSum = new float[groupSize];
-        float[] acc = new float[groupSize * CHUNK];
-        for (int h = 0; h < KernelContext.unroll(groupSize); h++) {
+        float[] runMax = new float[blockHeads];
+        float[] runSum = new float[blockHeads];
+        float[] acc = new float[blockHeads * CHUNK];
+        for (int h = 0; h < KernelContext.unroll(blockHeads); h++) {
             runMax[h] = EMPTY_MAX;
             runSum[h] = 0f;
             for (int e = 0; e < KernelContext.unroll(CHUNK); e++) {
@@ -117,7 +120,7 @@ public final class SplitDecodeKernel {
         int[] position = new int[UNROLL];
         int[] load = new int[WORDS];
         float[] row = new float[CHUNK];
-        float[] score = new float[UNROLL * groupSize];
+        float[] score = new float[UNROLL * blockHeads];
 
         long rowBase = ((long) b * kvHeads + g) * capacity;
         long listBase = sparse ? ((long) b * kvHeads + headMap.get(g)) * kMax : 0L;
@@ -169,12 +172,12 @@ public final class SplitDecodeKernel {
                     row[2 * w] = kvBf16 ? KernelContext.lowBf16(packed) : KernelContext.lowF16(packed);
                     row[2 * w + 1] = kvBf16 ? KernelContext.highBf16(packed) : KernelContext.highF16(packed);
                 }
-                for (int h = 0; h < KernelContext.unroll(groupSize); h++) {
+                for (int h = 0; h < KernelContext.unroll(blockHeads); h++) {
                     float dot = 0f;
                     for (int e = 0; e < KernelContext.unroll(CHUNK); e++) {
                         dot = KernelContext.fma(qs[h * CHUNK + e], row[e], dot);
                     }
-                    score[u * groupSize + h] = dot;
+                    score[u * blockHeads + h] = dot;
                 }
             }
 
@@ -182,7 +185,7 @@ public final class SplitDecodeKernel {
             for (int t = 0; t < KernelContext.unroll(5); t++) {
                 int mask = 16 >> t;
                 if (mask < lanesPerKey) {
-                    for (int i = 0; i < KernelContext.unroll(UNROLL * groupSize); i++) {
+                    for (int i = 0; i < KernelContext.unroll(UNROLL * blockHeads); i++) {
                         score[i] += ctx.shuffleXor(score[i], mask);
                     }
                 }
@@ -191,27 +194,27 @@ public final class SplitDecodeKernel {
             if (writeLogits) {
                 // lane (h mod lanesPerKey) of the key's group writes head h's logit
                 for (int u = 0; u < KernelContext.unroll(UNROLL); u++) {
-                    for (int h = 0; h < KernelContext.unroll(groupSize); h++) {
+                    for (int h = 0; h < KernelContext.unroll(blockHeads); h++) {
                         if (position[u] >= 0 && chunk == h % lanesPerKey) {
                             logits.set(((long) b * qHeads + firstHead + h) * logitsStride + position[u],
-                                    score[u * groupSize + h]);
+                                    score[u * blockHeads + h]);
                         }
                     }
                 }
             }
 
             // 4. Online softmax, once per step: new max, rescale, probabilities (score[] becomes p).
-            for (int h = 0; h < KernelContext.unroll(groupSize); h++) {
+            for (int h = 0; h < KernelContext.unroll(blockHeads); h++) {
                 float newMax = runMax[h];
                 for (int u = 0; u < KernelContext.unroll(UNROLL); u++) {
-                    newMax = position[u] >= 0 ? Math.max(newMax, score[u * groupSize + h]) : newMax;
+                    newMax = position[u] >= 0 ? Math.max(newMax, score[u * blockHeads + h]) : newMax;
                 }
                 float correction = KernelContext.exp2(runMax[h] - newMax);
                 runMax[h] = newMax;
                 float sum = runSum[h] * correction;
                 for (int u = 0; u < KernelContext.unroll(UNROLL); u++) {
-                    float p = position[u] >= 0 ? KernelContext.exp2(score[u * groupSize + h] - newMax) : 0f;
-                    score[u * groupSize + h] = p;
+                    float p = position[u] >= 0 ? KernelContext.exp2(score[u * blockHeads + h] - newMax) : 0f;
+                    score[u * blockHeads + h] = p;
                     sum += p;
                 }
                 runSum[h] = sum;
@@ -230,8 +233,8 @@ public final class SplitDecodeKernel {
                         row[2 * w] = kvBf16 ? KernelContext.lowBf16(packed) : KernelContext.lowF16(packed);
                         row[2 * w + 1] = kvBf16 ? KernelContext.highBf16(packed) : KernelContext.highF16(packed);
                     }
-                    for (int h = 0; h < KernelContext.unroll(groupSize); h++) {
-                        float p = score[u * groupSize + h];
+                    for (int h = 0; h < KernelContext.unroll(blockHeads); h++) {
+                        float p = score[u * blockHeads + h];
                         for (int e = 0; e < KernelContext.unroll(CHUNK); e++) {
                             acc[h * CHUNK + e] = KernelContext.fma(p, row[e], acc[h * CHUNK + e]);
                         }
@@ -244,7 +247,7 @@ public final class SplitDecodeKernel {
         for (int t = 0; t < KernelContext.unroll(5); t++) {
             int mask = 16 >> t;
             if (mask >= lanesPerKey) {
-                for (int h = 0; h < KernelContext.unroll(groupSize); h++) {
+                for (int h = 0; h < KernelContext.unroll(blockHeads); h++) {
                     float otherMax = ctx.shuffleXor(runMax[h], mask);
                     float otherSum = ctx.shuffleXor(runSum[h], mask);
                     float newMax = Math.max(runMax[h], otherMax);
@@ -263,39 +266,39 @@ public final class SplitDecodeKernel {
         }
 
         // 7. Merge the warps through shared memory and write one partial row per query head.
-        float[] warpMax = ctx.sharedF32(WARPS * groupSize);
-        float[] warpSum = ctx.sharedF32(WARPS * groupSize);
-        float[] warpAcc = ctx.sharedF32(WARPS * groupSize * headDim);
+        float[] warpMax = ctx.sharedF32(WARPS * blockHeads);
+        float[] warpSum = ctx.sharedF32(WARPS * blockHeads);
+        float[] warpAcc = ctx.sharedF32(WARPS * blockHeads * headDim);
         if (lane == 0) {
-            for (int h = 0; h < KernelContext.unroll(groupSize); h++) {
-                warpMax[warp * groupSize + h] = runMax[h];
-                warpSum[warp * groupSize + h] = runSum[h];
+            for (int h = 0; h < KernelContext.unroll(blockHeads); h++) {
+                warpMax[warp * blockHeads + h] = runMax[h];
+                warpSum[warp * blockHeads + h] = runSum[h];
             }
         }
         if (withValues && slot == 0) {
-            for (int h = 0; h < KernelContext.unroll(groupSize); h++) {
+            for (int h = 0; h < KernelContext.unroll(blockHeads); h++) {
                 for (int e = 0; e < KernelContext.unroll(CHUNK); e++) {
-                    warpAcc[(warp * groupSize + h) * headDim + chunk * CHUNK + e] = acc[h * CHUNK + e];
+                    warpAcc[(warp * blockHeads + h) * headDim + chunk * CHUNK + e] = acc[h * CHUNK + e];
                 }
             }
         }
         ctx.barrier();
-        int outputs = withValues ? groupSize * headDim : groupSize;
+        int outputs = withValues ? blockHeads * headDim : blockHeads;
         int perHead = withValues ? headDim : 1;
         for (int i = ctx.threadIdx(); i < outputs; i += THREADS) {
             int h = i / perHead;
             int dim = i - h * perHead;
             float max = EMPTY_MAX;
             for (int w = 0; w < KernelContext.unroll(WARPS); w++) {
-                max = Math.max(max, warpMax[w * groupSize + h]);
+                max = Math.max(max, warpMax[w * blockHeads + h]);
             }
             float total = 0f;
             float out = 0f;
             for (int w = 0; w < KernelContext.unroll(WARPS); w++) {
-                float weight = KernelContext.exp2(warpMax[w * groupSize + h] - max);
-                total += warpSum[w * groupSize + h] * weight;
+                float weight = KernelContext.exp2(warpMax[w * blockHeads + h] - max);
+                total += warpSum[w * blockHeads + h] * weight;
                 if (withValues) {
-                    out += warpAcc[(w * groupSize + h) * headDim + dim] * weight;
+                    out += warpAcc[(w * blockHeads + h) * headDim + dim] * weight;
                 }
             }
             long partialRow = ((long) b * qHeads + firstHead + h) * numSplits + split;

@@ -57,6 +57,16 @@ class GpuDecodeValidationTest {
     }
 
     @Test
+    void largeGqaGroupsAreCutIntoPartsOfAtMostEightHeads() {
+        int[][] rAndParts = {{1, 1}, {7, 1}, {8, 1}, {9, 3}, {11, 11}, {12, 2}, {16, 2}};
+        for (int[] c : rAndParts) {
+            DecodeShape s = new DecodeShape(1, c[0] * 2, 2, 64, 10);
+            assertEquals(c[1], s.groupParts(), "r = " + c[0]);
+            assertTrue(s.blockHeads() <= DecodeShape.MAX_BLOCK_HEADS && s.blockHeads() * s.groupParts() == c[0]);
+        }
+    }
+
+    @Test
     void lengthsBeyondCapacityOrEmptyAreRejected() {
         fx.lengths.set(1, 401);
         assertRejects("lengths[1]", () -> decode.dense(fx.q, fx.kv, fx.lengths, fx.out));

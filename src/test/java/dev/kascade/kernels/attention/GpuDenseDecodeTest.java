@@ -1,17 +1,13 @@
 package dev.kascade.kernels.attention;
 
-import static dev.kascade.kernels.attention.EmulatorChecks.assertIndexSets;
 import static dev.kascade.kernels.attention.EmulatorChecks.assertOutput;
 import static dev.kascade.kernels.attention.EmulatorChecks.decoder;
-import static dev.kascade.kernels.attention.EmulatorChecks.row;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kascade.algorithm.Budget;
 import dev.kascade.tensor.DType;
 import java.lang.foreign.Arena;
-import java.util.Arrays;
-import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -51,6 +47,17 @@ class GpuDenseDecodeTest {
         DecodeShape wide = new DecodeShape(1, 2, 1, 256, 140);
         try (Arena arena = Arena.ofShared(); GpuDecode decode = decoder(wide, Budget.PAPER)) {
             DecodeFixture fx = new DecodeFixture(arena, wide, DType.F16, new int[] {139}, 24);
+            decode.dense(fx.q, fx.kv, fx.lengths, fx.out);
+            assertOutput(fx, fx.out, (b, h) -> null);
+        }
+    }
+
+    @Test
+    void gqa16IsServedByTwoBlocksPerKvHead() {
+        DecodeShape shape = new DecodeShape(1, 16, 1, 64, 80);
+        assertEquals(2, shape.groupParts());
+        try (Arena arena = Arena.ofShared(); GpuDecode decode = decoder(shape, Budget.PAPER)) {
+            DecodeFixture fx = new DecodeFixture(arena, shape, DType.BF16, new int[] {71}, 29);
             decode.dense(fx.q, fx.kv, fx.lengths, fx.out);
             assertOutput(fx, fx.out, (b, h) -> null);
         }
