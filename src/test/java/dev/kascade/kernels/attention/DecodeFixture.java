@@ -73,82 +73,28 @@ final class DecodeFixture {
         return h.get(i);
     }
 
-    long cacheRow(int b, int g, int key) {
-        return (((long) b * shape.kvHeads() + g) * shape.capacity() + key) * shape.headDim();
+    /** The float64 reference over exactly these stored values. */
+    DecodeReference reference() {
+        return new DecodeReference(shape, qd, kd, vd, len);
     }
 
-    /** Natural-log logits q_h . k / sqrt(d) of query head h over keys 0..n-1. */
     double[] logits(int b, int h) {
-        int d = shape.headDim();
-        int g = h / shape.groupSize();
-        double[] s = new double[len[b]];
-        int qOff = (b * shape.qHeads() + h) * d;
-        for (int key = 0; key < len[b]; key++) {
-            long kOff = cacheRow(b, g, key);
-            double dot = 0;
-            for (int e = 0; e < d; e++) dot += qd[qOff + e] * kd[(int) (kOff + e)];
-            s[key] = dot / Math.sqrt(d);
-        }
-        return s;
+        return reference().logits(b, h);
     }
 
-    /** Natural log-sum-exp of head h's logits over {@code keys} (all visible keys if null). */
     double lse(int b, int h, int[] keys) {
-        return logSumExp(logits(b, h), keys);
+        return reference().lse(b, h, keys);
     }
 
-    /** softmax over {@code keys} (all keys if null) of head h, times V. */
     double[] attend(int b, int h, int[] keys) {
-        int d = shape.headDim();
-        int g = h / shape.groupSize();
-        double[] s = logits(b, h);
-        double lse = logSumExp(s, keys);
-        double[] o = new double[d];
-        int count = keys == null ? len[b] : keys.length;
-        for (int j = 0; j < count; j++) {
-            int key = keys == null ? j : keys[j];
-            double p = Math.exp(s[key] - lse);
-            long vOff = cacheRow(b, g, key);
-            for (int e = 0; e < d; e++) o[e] += p * vd[(int) (vOff + e)];
-        }
-        return o;
+        return reference().attend(b, h, keys);
     }
 
-    /** Post-softmax pooled score of every key for KV head g: sum over its r heads of exp(logit - lse). */
     double[] pooled(int b, int g) {
-        double[] sum = new double[len[b]];
-        for (int i = 0; i < shape.groupSize(); i++) {
-            int h = g * shape.groupSize() + i;
-            double[] s = logits(b, h);
-            double lse = logSumExp(s, null);
-            for (int key = 0; key < sum.length; key++) sum[key] += Math.exp(s[key] - lse);
-        }
-        return sum;
+        return reference().pooled(b, g);
     }
 
-    private static double logSumExp(double[] s, int[] keys) {
-        int count = keys == null ? s.length : keys.length;
-        double m = Double.NEGATIVE_INFINITY;
-        for (int j = 0; j < count; j++) m = Math.max(m, s[keys == null ? j : keys[j]]);
-        double sum = 0;
-        for (int j = 0; j < count; j++) sum += Math.exp(s[keys == null ? j : keys[j]] - m);
-        return m + Math.log(sum);
-    }
-
-    /**
-     * Sort-based exact top-k: order by score descending, equal scores by position ascending (the CPU's tie
-     * rule), keep k, return the positions ascending.
-     */
     static int[] topK(float[] scores, int n, int k) {
-        Integer[] order = new Integer[n];
-        for (int i = 0; i < n; i++) order[i] = i;
-        java.util.Arrays.sort(order, (a, c) -> {
-            int cmp = Float.compare(scores[c], scores[a]);
-            return cmp != 0 ? cmp : Integer.compare(a, c);
-        });
-        int[] top = new int[k];
-        for (int i = 0; i < k; i++) top[i] = order[i];
-        java.util.Arrays.sort(top);
-        return top;
+        return DecodeReference.topK(scores, n, k);
     }
 }
