@@ -9,7 +9,9 @@ import dev.kascade.kernels.KernelSpec;
 import dev.kascade.tensor.DType;
 import java.lang.foreign.Arena;
 import java.lang.reflect.Method;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * Kascade decode on a GPU (or the emulator): one method per layer role, each launching the attention kernels
@@ -134,23 +136,15 @@ public final class GpuDecode implements AutoCloseable {
 
     /** Dense decode: {@code out = softmax(q K^T / sqrt(d)) V} over each sequence's {@code lengths[b]} keys. */
     public void dense(F32Buffer q, KvLayer kv, I32Buffer lengths, F32Buffer out) {
-        int maxLength = checkInputs(q, kv, lengths);
-        checkOutput(out);
-        SplitPlan plan = plan(maxLength);
-        split(DecodeMode.DENSE, plan, q, kv, lengths, noIndices, identityMap, 1);
-        merge(plan, lengths, out, true);
+        run(denseLaunches(q, kv, lengths, out));
     }
 
     /** Layer 0: the dense output, and {@code sets} filled with the top-k of the pooled post-softmax scores. */
     public void layer0(F32Buffer q, KvLayer kv, I32Buffer lengths, F32Buffer out, IndexSets sets) {
-        int maxLength = checkInputs(q, kv, lengths);
-        checkOutput(out);
-        int[] budgets = budgets(lengths, sets);
-        ensureScoreBuffers();
-        SplitPlan plan = plan(maxLength);
-        split(DecodeMode.LAYER0, plan, q, kv, lengths, noIndices, identityMap, 1);
-        merge(plan, lengths, out, true);
-        select(lengths, maxLength, sets, budgets);
+        List<KernelLaunch> launches = buildLayer0(q, kv, lengths, out, sets);
+        selectedSets = null;
+        run(launches);
+        trust(sets, lengths);
     }
 
     /**
@@ -158,15 +152,10 @@ public final class GpuDecode implements AutoCloseable {
      * attention over the selected keys (identity head mapping) into {@code out}.
      */
     public void anchor(F32Buffer q, KvLayer kv, I32Buffer lengths, F32Buffer out, IndexSets sets) {
-        int maxLength = checkInputs(q, kv, lengths);
-        checkOutput(out);
-        int[] budgets = budgets(lengths, sets);
-        ensureScoreBuffers();
-        SplitPlan plan = plan(maxLength);
-        split(DecodeMode.ANCHOR_SCORES, plan, q, kv, lengths, noIndices, identityMap, 1);
-        merge(plan, lengths, noOutput, false);
-        select(lengths, maxLength, sets, budgets);
-        sparse(q, kv, sets, identityMap, max(budgets), out);
+        List<KernelLaunch> launches = buildAnchor(q, kv, lengths, out, sets);
+        selectedSets = null;
+        run(launches);
+        trust(sets, lengths);
     }
 
     /**
@@ -176,6 +165,50 @@ public final class GpuDecode implements AutoCloseable {
      * sets have their counts and every index the pass reads checked on the host, O(batch * G * k).
      */
     public void reuse(F32Buffer q, KvLayer kv, I32Buffer lengths, IndexSets sets, int[] headMapRow, F32Buffer out) {
+        run(reuseLaunches(q, kv, lengths, sets, headMapRow, out));
+    }
+
+    /** Runs prepared launches in order through this decoder's launcher. */
+    public void run(List<KernelLaunch> launches) {
+        for (KernelLaunch l : launches) launcher.launch(l.kernel(), l.config(), l.args());
+    }
+
+    // ------------------------------------------------------------------------------------------ prepared launches
+
+    /*
+     * The roles as launch lists, for callers that run them elsewhere (a task graph with device-resident buffers,
+     * per-launch event timing). Each checks its inputs and does the role's host work (budgets into
+     * sets.counts, the head-map row into this decoder's buffer) now; nothing is launched.
+     */
+
+    /** {@link #dense}'s launches: split_dense, merge. */
+    public List<KernelLaunch> denseLaunches(F32Buffer q, KvLayer kv, I32Buffer lengths, F32Buffer out) {
+        int maxLength = checkInputs(q, kv, lengths);
+        checkOutput(out);
+        SplitPlan plan = plan(maxLength);
+        List<KernelLaunch> launches = new ArrayList<>();
+        launches.add(split(DecodeMode.DENSE, plan, q, kv, lengths, noIndices, identityMap, 1));
+        launches.add(merge(plan, lengths, out, true));
+        return launches;
+    }
+
+    /** {@link #layer0}'s launches: split_layer0, merge, pool, topk. {@code sets} count as filled once they ran. */
+    public List<KernelLaunch> layer0Launches(F32Buffer q, KvLayer kv, I32Buffer lengths, F32Buffer out, IndexSets sets) {
+        List<KernelLaunch> launches = buildLayer0(q, kv, lengths, out, sets);
+        trust(sets, lengths);
+        return launches;
+    }
+
+    /** {@link #anchor}'s launches: split_anchor_scores, merge, pool, topk, split_sparse, merge. */
+    public List<KernelLaunch> anchorLaunches(F32Buffer q, KvLayer kv, I32Buffer lengths, F32Buffer out, IndexSets sets) {
+        List<KernelLaunch> launches = buildAnchor(q, kv, lengths, out, sets);
+        trust(sets, lengths);
+        return launches;
+    }
+
+    /** {@link #reuse}'s launches: split_sparse, merge. */
+    public List<KernelLaunch> reuseLaunches(F32Buffer q, KvLayer kv, I32Buffer lengths, IndexSets sets,
+                                            int[] headMapRow, F32Buffer out) {
         checkInputs(q, kv, lengths);
         checkOutput(out);
         checkHeadMap(headMapRow);
@@ -183,15 +216,48 @@ public final class GpuDecode implements AutoCloseable {
                 ? max(read(sets.counts()))
                 : checkIndexSets(sets, lengths, headMapRow);
         for (int g = 0; g < shape.kvHeads(); g++) headMap.set(g, headMapRow[g]);
-        sparse(q, kv, sets, headMap, maxCount, out);
+        return sparse(q, kv, sets, headMap, maxCount, out);
+    }
+
+    private List<KernelLaunch> buildLayer0(F32Buffer q, KvLayer kv, I32Buffer lengths, F32Buffer out, IndexSets sets) {
+        int maxLength = checkInputs(q, kv, lengths);
+        checkOutput(out);
+        int[] budgets = budgets(lengths, sets);
+        ensureScoreBuffers();
+        SplitPlan plan = plan(maxLength);
+        List<KernelLaunch> launches = new ArrayList<>();
+        launches.add(split(DecodeMode.LAYER0, plan, q, kv, lengths, noIndices, identityMap, 1));
+        launches.add(merge(plan, lengths, out, true));
+        launches.addAll(select(lengths, maxLength, sets, budgets));
+        return launches;
+    }
+
+    private List<KernelLaunch> buildAnchor(F32Buffer q, KvLayer kv, I32Buffer lengths, F32Buffer out, IndexSets sets) {
+        int maxLength = checkInputs(q, kv, lengths);
+        checkOutput(out);
+        int[] budgets = budgets(lengths, sets);
+        ensureScoreBuffers();
+        SplitPlan plan = plan(maxLength);
+        List<KernelLaunch> launches = new ArrayList<>();
+        launches.add(split(DecodeMode.ANCHOR_SCORES, plan, q, kv, lengths, noIndices, identityMap, 1));
+        launches.add(merge(plan, lengths, noOutput, false));
+        launches.addAll(select(lengths, maxLength, sets, budgets));
+        launches.addAll(sparse(q, kv, sets, identityMap, max(budgets), out));
+        return launches;
+    }
+
+    private void trust(IndexSets sets, I32Buffer lengths) {
+        selectedSets = sets;
+        selectedLengths = read(lengths);
     }
 
     // ------------------------------------------------------------------------------------------ steps
 
-    private void split(DecodeMode mode, SplitPlan plan, F32Buffer q, KvLayer kv, I32Buffer keyCounts,
-                       I32Buffer indices, I32Buffer map, int kMax) {
+    private KernelLaunch split(DecodeMode mode, SplitPlan plan, F32Buffer q, KvLayer kv, I32Buffer keyCounts,
+                               I32Buffer indices, I32Buffer map, int kMax) {
         int headBlocks = shape.kvHeads() * shape.groupParts();
-        launcher.launch(SPLIT, new LaunchConfig(plan.splits(), headBlocks, shape.batch(), SplitDecodeKernel.THREADS, 1, 0),
+        return new KernelLaunch("split_" + mode.name().toLowerCase(java.util.Locale.ROOT), SPLIT,
+                new LaunchConfig(plan.splits(), headBlocks, shape.batch(), SplitDecodeKernel.THREADS, 1, 0),
                 q, kv.kWords(), kv.vWords(), keyCounts, indices, map,
                 partialOut, partialLse, logits == null ? noOutput : logits,
                 shape.kvHeads(), shape.groupParts(), shape.capacity(), kMax, plan.keysPerSplit(), plan.splits(),
@@ -199,22 +265,23 @@ public final class GpuDecode implements AutoCloseable {
                 mode.withValues(), mode.writeLogits(), mode.sparse());
     }
 
-    private void merge(SplitPlan plan, I32Buffer keyCounts, F32Buffer out, boolean withValues) {
-        launcher.launch(MERGE, new LaunchConfig(shape.qHeads(), shape.batch(), 1, LseMergeKernel.THREADS, 1, 0),
+    private KernelLaunch merge(SplitPlan plan, I32Buffer keyCounts, F32Buffer out, boolean withValues) {
+        return new KernelLaunch("merge", MERGE, new LaunchConfig(shape.qHeads(), shape.batch(), 1, LseMergeKernel.THREADS, 1, 0),
                 partialOut, partialLse, keyCounts, out, lse, shape.qHeads(), plan.keysPerSplit(), plan.splits(),
                 shape.headDim(), withValues);
     }
 
-    private void select(I32Buffer lengths, int maxLength, IndexSets sets, int[] budgets) {
-        selectedSets = null; // until the selection below has run
+    /** Writes the budgets into {@code sets.counts} (host) and returns the pool and top-k launches. */
+    private List<KernelLaunch> select(I32Buffer lengths, int maxLength, IndexSets sets, int[] budgets) {
         for (int b = 0; b < shape.batch(); b++) sets.counts().set(b, budgets[b]);
         int keyBlocks = (maxLength + PooledScoreKernel.THREADS - 1) / PooledScoreKernel.THREADS;
-        launcher.launch(POOL, new LaunchConfig(keyBlocks, shape.kvHeads(), shape.batch(), PooledScoreKernel.THREADS, 1, 0),
-                logits, lse, lengths, pooled, shape.kvHeads(), scoreStride(), shape.groupSize());
-        launcher.launch(SELECT, new LaunchConfig(shape.kvHeads(), shape.batch(), 1, TopKSelectKernel.THREADS, 1, 0),
-                pooled, lengths, sets.counts(), sets.indices(), shape.kvHeads(), scoreStride(), sets.kMax());
-        selectedSets = sets;
-        selectedLengths = read(lengths);
+        return List.of(
+                new KernelLaunch("pool", POOL,
+                        new LaunchConfig(keyBlocks, shape.kvHeads(), shape.batch(), PooledScoreKernel.THREADS, 1, 0),
+                        logits, lse, lengths, pooled, shape.kvHeads(), scoreStride(), shape.groupSize()),
+                new KernelLaunch("topk", SELECT,
+                        new LaunchConfig(shape.kvHeads(), shape.batch(), 1, TopKSelectKernel.THREADS, 1, 0),
+                        pooled, lengths, sets.counts(), sets.indices(), shape.kvHeads(), scoreStride(), sets.kMax()));
     }
 
     private static int[] read(I32Buffer buffer) {
@@ -223,10 +290,10 @@ public final class GpuDecode implements AutoCloseable {
         return values;
     }
 
-    private void sparse(F32Buffer q, KvLayer kv, IndexSets sets, I32Buffer map, int maxCount, F32Buffer out) {
+    private List<KernelLaunch> sparse(F32Buffer q, KvLayer kv, IndexSets sets, I32Buffer map, int maxCount, F32Buffer out) {
         SplitPlan plan = plan(maxCount);
-        split(DecodeMode.SPARSE, plan, q, kv, sets.counts(), sets.indices(), map, sets.kMax());
-        merge(plan, sets.counts(), out, true);
+        return List.of(split(DecodeMode.SPARSE, plan, q, kv, sets.counts(), sets.indices(), map, sets.kMax()),
+                merge(plan, sets.counts(), out, true));
     }
 
     private void ensureScoreBuffers() {

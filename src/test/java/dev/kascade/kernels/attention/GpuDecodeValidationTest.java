@@ -135,6 +135,27 @@ class GpuDecodeValidationTest {
     }
 
     @Test
+    void rolesCanBePreparedAsLaunchListsWithoutLaunching() {
+        assertEquals(java.util.List.of("split_dense", "merge"),
+                decode.denseLaunches(fx.q, fx.kv, fx.lengths, fx.out).stream().map(KernelLaunch::name).toList());
+        assertEquals(java.util.List.of("split_layer0", "merge", "pool", "topk"),
+                decode.layer0Launches(fx.q, fx.kv, fx.lengths, fx.out, sets).stream().map(KernelLaunch::name).toList());
+        java.util.List<KernelLaunch> anchor = decode.anchorLaunches(fx.q, fx.kv, fx.lengths, fx.out, sets);
+        assertEquals(java.util.List.of("split_anchor_scores", "merge", "pool", "topk", "split_sparse", "merge"),
+                anchor.stream().map(KernelLaunch::name).toList());
+        assertEquals(128, sets.counts().get(0), "budgets are written when the launches are prepared");
+        KernelLaunch first = anchor.getFirst();
+        assertEquals(SHAPE.kvHeads(), first.config().gridY());
+        assertEquals(SHAPE.batch(), first.config().gridZ());
+        assertEquals(java.util.List.of("split_sparse", "merge"), decode.reuseLaunches(fx.q, fx.kv, fx.lengths, sets,
+                new int[] {1, 1}, fx.out).stream().map(KernelLaunch::name).toList());
+        assertRejects("lengths[0]", () -> {
+            fx.lengths.set(0, 0);
+            decode.denseLaunches(fx.q, fx.kv, fx.lengths, fx.out);
+        });
+    }
+
+    @Test
     void budgetIsRoundedToWholeTilesAndCappedAtTheLength() {
         assertEquals(100, decode.budget().keys(100)); // n <= 128: dense, k = n
         assertEquals(256, decode.budget().keys(1300)); // floor(130) -> 256
