@@ -57,7 +57,7 @@ public final class SplitDecodeKernel {
      * ("workers") of d/8 lanes; a worker owns one key at a time, lane c of it owns dims [8c, 8c+8) of that
      * key and of the block's query rows (8 floats of q and 8 accumulators per head in registers).
      * Memory traffic per key: 2d bytes of K (+ 2d of V unless anchor scores; + 4 of index when sparse),
-     * each byte read once for all r heads; per (split, head) one partial row of d floats + 1 LSE written;
+     * each byte read once for all the block's heads; per (split, head) one partial row of d floats + 1 LSE written;
      * logit modes write 4 bytes per key per head.
      * Algorithm: each worker runs an online softmax over keys split.start + warp*W + u*G + slot (UNROLL keys
      * per step, loads issued first); a key's dot is reduced over its lanes with log2(d/8) xor-shuffles;

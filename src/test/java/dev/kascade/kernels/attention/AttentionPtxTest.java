@@ -18,16 +18,16 @@ import org.junit.jupiter.api.Test;
  * assemble for sm_90 without spills: the extremes of head dim and GQA group, and f16. Skipped without ptxas.
  */
 class AttentionPtxTest {
-    private static void assembles(DecodeMode mode, int headDim, int groupSize, boolean bf16, int maxRegisters)
+    private static void assembles(DecodeMode mode, int headDim, int blockHeads, boolean bf16, int maxRegisters)
             throws Exception {
         Optional<Ptxas> ptxas = Ptxas.find();
         Assumptions.assumeTrue(ptxas.isPresent(), "ptxas not installed: skipping the sm_90 assembly check");
-        Map<String, Object> constants = mode.constants(headDim, groupSize, bf16);
+        Map<String, Object> constants = mode.constants(headDim, blockHeads, bf16);
         KernelSpec spec = KernelSpec.of("t", SplitDecodeKernel.class, "decodeSplit", constants, "");
         PtxModule module = new PtxCompiler(PtxTarget.SM_90).compile(spec.method(), spec.constants());
         assertTrue(module.ptx().contains("ld.global.nc.v4"), "KV rows must be read with 16-byte non-coherent loads");
         Ptxas.Report r = ptxas.get().check(module);
-        String what = mode + " d=" + headDim + " r=" + groupSize + (bf16 ? " bf16" : " f16") + ":\n" + r.log();
+        String what = mode + " d=" + headDim + " heads=" + blockHeads + (bf16 ? " bf16" : " f16") + ":\n" + r.log();
         assertEquals(0, r.spillStoreBytes() + r.spillLoadBytes(), "spills in " + what);
         assertEquals(0, r.stackFrameBytes(), "stack frame in " + what);
         assertTrue(r.registers() <= maxRegisters, r.registers() + " registers in " + what);
