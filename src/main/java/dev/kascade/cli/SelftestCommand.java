@@ -33,7 +33,7 @@ public final class SelftestCommand implements Command {
     @Override
     public String usage() {
         return """
-                usage: kascade selftest [--device cpu|cuda] [--seed N] [--kernel NAME[,NAME...]]
+                usage: kascade selftest [--device cpu|cuda] [--seed N] [--scale K] [--kernel NAME[,NAME...]]
 
                 Runs each kernel of the test corpus (vector add, reductions, transpose, softmax, f16/bf16,
                 control flow, Java-semantics edge cases, tensor-core mma) on fresh random inputs and compares
@@ -42,13 +42,15 @@ public final class SelftestCommand implements Command {
 
                   --device cpu|cuda   cpu: the GPU-semantics emulator (default); cuda: the GPU runtime
                   --seed N            random seed (default: time based; printed so a failure can be replayed)
+                  --scale K           multiply problem sizes (and most grids) by K, 1..1000 (default 1); large
+                                      scales exercise many blocks on the GPU and are slow in the emulator
                   --kernel NAMES      only these corpus kernels
                 Exit code 0 when every kernel passes, 1 otherwise.""";
     }
 
     @Override
     public int run(List<String> args, PrintStream out) {
-        Options o = Options.parse(args, Set.of("--device", "--seed", "--kernel"), Set.of());
+        Options o = Options.parse(args, Set.of("--device", "--seed", "--scale", "--kernel"), Set.of());
         if (!o.positional().isEmpty()) {
             throw new UsageException("unexpected argument " + o.positional().getFirst());
         }
@@ -58,6 +60,10 @@ public final class SelftestCommand implements Command {
             seed = Long.parseLong(o.get("--seed", Long.toString(System.nanoTime())));
         } catch (NumberFormatException e) {
             throw new UsageException("--seed: expected an integer but got '" + o.get("--seed", "") + "'");
+        }
+        int scale = o.getInt("--scale", 1);
+        if (scale < 1 || scale > CorpusCases.MAX_SCALE) {
+            throw new UsageException("--scale: expected 1.." + CorpusCases.MAX_SCALE + " but got " + scale);
         }
         List<CorpusCase> cases = select(o.get("--kernel", null));
         KernelLauncher launcher;
@@ -71,13 +77,14 @@ public final class SelftestCommand implements Command {
             }
             default -> throw new UsageException("--device: expected cpu or cuda but got '" + device + "'");
         }
-        out.printf("kascade selftest --device %s --seed %d (%d kernels)%n%n", device, seed, cases.size());
+        out.printf("kascade selftest --device %s --seed %d --scale %d (%d kernels)%n%n", device, seed, scale,
+                cases.size());
         out.printf("%-20s %-12s %12s %10s  %s%n", "kernel", "size", "max error", "tolerance", "result");
         int failed = 0;
         for (CorpusCase c : cases) {
             System.err.print("\rrunning " + c.kernel() + "...                    ");
             System.err.flush();
-            CaseResult r = c.run(launcher, seed);
+            CaseResult r = c.run(launcher, seed, scale);
             System.err.print("\r                                                  \r");
             out.printf("%-20s %-12s %12s %10s  %s%n", r.kernel(), r.size(), number(r.maxError()),
                     r.tolerance() == 0 ? "exact" : number(r.tolerance()), r.passed() ? "pass" : "FAIL");

@@ -44,6 +44,8 @@ final class Block {
     private int live;
     private int waiting;
     private int firstExited = -1;
+    /** Last time a thread arrived at a barrier or collective (nanoTime), for the watchdog. */
+    private long lastProgress = System.nanoTime();
 
     private final Map<CallSite, Object> shared = new HashMap<>();
     private final Set<Object> sharedArrays = ConcurrentHashMap.newKeySet();
@@ -132,7 +134,7 @@ final class Block {
             lock.unlock();
         }
         if (gen >= 0) {
-            park(t, barrier, gen, site, "barrier()");
+            park(barrier, gen);
         }
     }
 
@@ -170,6 +172,7 @@ final class Block {
      * are threads {@code first .. first+count-1}, and unparks the others.
      */
     void complete(ThreadContext self, SyncPoint sp, int first, int count) {
+        lastProgress = System.nanoTime();
         sp.arrived = 0;
         sp.site = null;
         sp.op = null;
@@ -194,6 +197,7 @@ final class Block {
         waitingAt[t.linear] = site;
         waitingOp[t.linear] = op;
         waiting++;
+        lastProgress = System.nanoTime();
         if (live > 0 && waiting == live) {
             throw fail(t, "divergent barrier or warp collective: every live thread of the block is waiting and "
                     + "no meeting can complete; " + describeThreads(), null);
@@ -202,33 +206,43 @@ final class Block {
     }
 
     /**
-     * Lock not held: parks until meeting {@code gen} of {@code sp} is over. Unwinds with {@link Abort} when the
-     * launch fails meanwhile; fails the launch after the timeout.
+     * Parks (lock not held) until meeting {@code gen} of {@code sp} is over. Unwinds with {@link Abort} when the
+     * launch fails meanwhile (the failing thread or the watchdog unparks everyone). Untimed: a timed park of
+     * a virtual thread schedules a timer each time, which dominated barrier-heavy kernels; the timeout is
+     * {@link #checkTimeout}'s job.
      */
-    void park(ThreadContext t, SyncPoint sp, int gen, CallSite site, String op) {
-        long deadline = System.nanoTime() + launch.timeoutNanos;
+    void park(SyncPoint sp, int gen) {
         while (sp.generation == gen) {
             if (launch.failed()) {
                 throw Abort.INSTANCE;
             }
-            long left = deadline - System.nanoTime();
-            if (left <= 0) {
-                lock.lock();
-                KernelFailure f;
-                try {
-                    if (sp.generation != gen) {
-                        return;
-                    }
-                    f = failure(t, "timed out after " + launch.timeoutNanos / 1_000_000_000.0 + " s waiting at " + op
-                            + " at " + site.where() + "; " + describeThreads()
-                            + " (a thread that never arrives may loop forever or spin on memory)", null);
-                } finally {
-                    lock.unlock();
-                }
-                launch.fail(f);
-                throw Abort.INSTANCE;
+            LockSupport.park(this);
+        }
+    }
+
+    /**
+     * Called by the launch's watchdog: when threads wait and no meeting of this block has completed (and no
+     * thread has arrived anywhere) for longer than the timeout, returns the failure naming who waits where and
+     * who is still running; else null.
+     */
+    KernelFailure checkTimeout(long now) {
+        lock.lock();
+        try {
+            if (waiting == 0 || now - lastProgress < launch.timeoutNanos) {
+                return null;
             }
-            LockSupport.parkNanos(this, left);
+            int t = 0;
+            while (t < threadCount && waitingAt[t] == null) {
+                t++;
+            }
+            if (t == threadCount) {
+                return null;
+            }
+            return failure(contexts[t], "timed out after " + launch.timeoutNanos / 1_000_000_000.0 + " s waiting at "
+                    + waitingOp[t] + " at " + waitingAt[t].where() + "; " + describeThreads()
+                    + " (a thread that never arrives may loop forever or spin on memory)", null);
+        } finally {
+            lock.unlock();
         }
     }
 

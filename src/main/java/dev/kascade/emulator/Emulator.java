@@ -106,6 +106,7 @@ public final class Emulator {
         long failedAt = 0;
         try {
             while (!done.await(50, TimeUnit.MILLISECONDS)) {
+                launch.checkTimeouts();
                 if (launch.failed()) {
                     long now = System.nanoTime();
                     if (failedAt == 0) {

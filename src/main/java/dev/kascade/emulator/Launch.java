@@ -37,8 +37,8 @@ final class Launch {
     }
 
     /**
-     * Records {@code f} unless an earlier failure exists, then wakes every waiting thread. Must be called
-     * without holding any block's lock.
+     * Records {@code f} unless an earlier failure exists, then wakes every waiting thread (by unparking; no
+     * block lock is taken, so callers may hold their own).
      */
     void fail(KernelFailure f) {
         if (failure.compareAndSet(null, f)) {
@@ -57,5 +57,17 @@ final class Launch {
 
     void finished(Block b) {
         running.remove(b);
+    }
+
+    /** The watchdog's round: fails the launch when a block has had waiting threads and no progress for too long. */
+    void checkTimeouts() {
+        long now = System.nanoTime();
+        for (Block b : running) {
+            KernelFailure f = b.checkTimeout(now);
+            if (f != null) {
+                fail(f);
+                return;
+            }
+        }
     }
 }

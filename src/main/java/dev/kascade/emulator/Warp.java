@@ -52,7 +52,7 @@ final class Warp {
             block.lock.unlock();
         }
         if (gen >= 0) {
-            block.park(t, sync, gen, site, name);
+            block.park(sync, gen);
         }
         // Written by the completing lane before it advanced the (volatile) generation; stable until this lane
         // arrives at the next collective.
@@ -81,7 +81,7 @@ final class Warp {
             block.lock.unlock();
         }
         if (gen >= 0) {
-            block.park(t, sync, gen, site, name);
+            block.park(sync, gen);
         }
         System.arraycopy(fragD[t.lane], 0, d, 0, 4);
     }

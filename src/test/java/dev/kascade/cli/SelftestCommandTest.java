@@ -45,5 +45,13 @@ class SelftestCommandTest {
         assertEquals(2, r.code());
         assertTrue(r.err().contains("no corpus kernel named 'nope'"), r.err());
         assertEquals(2, run("selftest", "--seed", "x").code());
+        assertEquals(2, run("selftest", "--scale", "0").code());
+    }
+
+    @Test
+    void scaleMultipliesTheSizes() {
+        Run r = run("selftest", "--seed", "3", "--scale", "3", "--kernel", "saxpy,mma_bf16");
+        assertEquals(0, r.code(), r.out() + r.err());
+        assertTrue(r.out().matches("(?s).*saxpy\\s+n=9001\\s.*mma_bf16\\s+96x24x48\\s.*"), r.out());
     }
 }

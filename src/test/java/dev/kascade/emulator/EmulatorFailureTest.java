@@ -86,6 +86,23 @@ class EmulatorFailureTest {
     }
 
     @Kernel
+    static void shufflesAtTwoSites(KernelContext ctx, F32Buffer out) {
+        float v = ctx.threadIdx();
+        if (ctx.laneId() < 16) {
+            v = ctx.shuffleXor(v, 1);
+        } else {
+            v = ctx.shuffleXor(v, 2);
+        }
+        out.set(ctx.globalIdx(), v);
+    }
+
+    @Test
+    void lanesAtDifferentCollectivesFail() {
+        KernelFailure f = failure("shufflesAtTwoSites", LaunchConfig.of1D(1, 64), F32Buffer.allocate(ARENA, 64));
+        assertMentions(f, "divergent warp collective", "same collective", "shuffleXor()");
+    }
+
+    @Kernel
     static void halfWarpAtShuffleHalfAtBarrier(KernelContext ctx, F32Buffer out) {
         float v = ctx.threadIdx();
         if (ctx.laneId() < 16) {

@@ -2,6 +2,8 @@ package dev.kascade.emulator;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kascade.kernel.BF16Buffer;
 import dev.kascade.kernel.F32Buffer;
@@ -52,14 +54,14 @@ class EmulatorSemanticsTest {
 
     // ---------------------------------------------------------------- barriers and shared memory
 
-    /* Thread t yields 2t times before writing sh[t], so late writers are the rule; after the barrier every
+    /* Thread t yields t/4 times before writing sh[t], so late writers are the rule; after the barrier every
        thread reads its neighbour's slot. Without a real barrier most reads would see the poison. */
     @Kernel
     static void neighbourAfterBarrier(KernelContext ctx, F32Buffer out, int rounds) {
         float[] sh = ctx.sharedF32(128);
         int t = ctx.threadIdx();
         for (int r = 0; r < rounds; r++) {
-            for (int y = 0; y < 2 * t; y++) {
+            for (int y = 0; y < t / 4; y++) {
                 Thread.yield();
             }
             sh[t] = t + 1000 * r + ctx.blockIdx() * 1_000_000;
@@ -171,6 +173,58 @@ class EmulatorSemanticsTest {
         Emulator.launch(Kernels.named(getClass(), "sharedMax"), LaunchConfig.of1D(1, 256), F32Buffer.of(x), out);
         assertEquals(max, out.get(0), "seed " + seed);
         assertEquals(255f, out.get(1));
+    }
+
+    /* state[0] = blocks running now, state[1] = the most ever running at once, state[2] = blocks finished.
+       Thread 0 enters, every thread waits at a barrier (so the whole block is resident), thread 0 leaves. */
+    @Kernel
+    static void concurrency(KernelContext ctx, I32Buffer state) {
+        if (ctx.threadIdx() == 0) {
+            int now = state.atomicAdd(0, 1) + 1;
+            state.atomicMax(1, now);
+        }
+        ctx.barrier();
+        for (int y = 0; y < 20; y++) {
+            Thread.yield();
+        }
+        ctx.barrier();
+        if (ctx.threadIdx() == 0) {
+            state.atomicAdd(0, -1);
+            state.atomicAdd(2, 1);
+        }
+    }
+
+    @Test
+    void blocksRunInParallelOnABoundedPool() {
+        I32Buffer state = I32Buffer.allocate(ARENA, 3);
+        Emulator.launch(Kernels.named(getClass(), "concurrency"), LaunchConfig.of1D(40, 64), state);
+        assertEquals(40, state.get(2), "every block ran");
+        assertEquals(0, state.get(0));
+        int cores = Runtime.getRuntime().availableProcessors();
+        assertTrue(state.get(1) >= 1 && state.get(1) <= cores, "at most one block per core at once: " + state.get(1));
+    }
+
+    @Kernel
+    static void sharedSizeDependsOnThread(KernelContext ctx, F32Buffer out) {
+        float[] a = ctx.sharedF32(ctx.threadIdx() < 16 ? 8 : 16);
+        out.set(ctx.threadIdx(), a.length);
+    }
+
+    @Kernel
+    static void bothDynamicViews(KernelContext ctx, F32Buffer out) {
+        float[] f = ctx.dynamicSharedF32();
+        int[] i = ctx.dynamicSharedI32();
+        out.set(0, f.length + i.length);
+    }
+
+    @Test
+    void sharedMemoryMisuseFailsClearly() {
+        KernelFailure f = assertThrows(KernelFailure.class, () -> Emulator.launch(
+                Kernels.named(getClass(), "sharedSizeDependsOnThread"), LaunchConfig.of1D(1, 32), F32Buffer.allocate(ARENA, 32)));
+        assertTrue(f.getMessage().contains("compile-time constants"), f.getMessage());
+        f = assertThrows(KernelFailure.class, () -> Emulator.launch(Kernels.named(getClass(), "bothDynamicViews"),
+                LaunchConfig.of1D(1, 32).withDynamicShared(64), F32Buffer.allocate(ARENA, 1)));
+        assertTrue(f.getMessage().contains("both as f32 and as i32"), f.getMessage());
     }
 
     // ---------------------------------------------------------------- warp collectives

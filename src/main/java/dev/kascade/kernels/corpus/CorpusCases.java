@@ -22,6 +22,8 @@ import java.util.Random;
 public final class CorpusCases {
     /** Tolerance for softmax (ex2.approx on the GPU, float sums): relative to max(|p|, 1e-3). */
     public static final double SOFTMAX_TOLERANCE = 2e-5;
+    /** Tolerance for RMSNorm (rsqrt.approx on the GPU, float sums): relative to max(|y|, 1e-3). */
+    public static final double RMS_NORM_TOLERANCE = 1e-5;
     /** Tolerance for the mma GEMMs (tensor-core accumulation order and rounding): relative to max(|c|, 1). */
     public static final double MMA_TOLERANCE = 1e-4;
 
@@ -33,6 +35,9 @@ public final class CorpusCases {
 
     private CorpusCases() {
     }
+
+    /** Largest accepted size multiplier: the biggest case (long_semantics) then needs about 200 MB of host memory. */
+    public static final int MAX_SCALE = 1_000;
 
     /** Every corpus kernel's case, in {@link CorpusKernels#specs()} order. */
     public static List<CorpusCase> all() {
@@ -57,8 +62,10 @@ public final class CorpusCases {
                 new CorpusCase("int_semantics", CorpusCases::intSemantics),
                 new CorpusCase("float_semantics", CorpusCases::floatSemantics),
                 new CorpusCase("long_semantics", CorpusCases::longSemantics),
-                new CorpusCase("mma_bf16", (l, r, a) -> mma(l, r, a, true)),
-                new CorpusCase("mma_f16", (l, r, a) -> mma(l, r, a, false)));
+                new CorpusCase("bf16_gemv", CorpusCases::bf16Gemv),
+                new CorpusCase("rms_norm", CorpusCases::rmsNorm),
+                new CorpusCase("mma_bf16", (l, r, a, s) -> mma(l, r, a, s, true)),
+                new CorpusCase("mma_f16", (l, r, a, s) -> mma(l, r, a, s, false)));
     }
 
     static Method method(String name) {
@@ -72,12 +79,12 @@ public final class CorpusCases {
 
     // ---------------------------------------------------------------- cases
 
-    private static CaseResult vectorAdd(KernelLauncher l, Random r, Arena arena) {
-        int n = 10_003;
+    private static CaseResult vectorAdd(KernelLauncher l, Random r, Arena arena, int s) {
+        int n = 10_000 * s + 3;
         float[] a = uniform(r, n, -1, 1);
         float[] b = uniform(r, n, -1, 1);
         F32Buffer c = F32Buffer.allocate(arena, n);
-        l.launch(method("vector_add"), LaunchConfig.of1D(4, 128), f32(arena, a), f32(arena, b), c, n);
+        l.launch(method("vector_add"), LaunchConfig.of1D(grid(4, s), 128), f32(arena, a), f32(arena, b), c, n);
         Check k = new Check(0);
         float[] want = CorpusReferences.add(a, b);
         for (int i = 0; i < n; i++) {
@@ -86,11 +93,11 @@ public final class CorpusCases {
         return k.result("vector_add", "n=" + n);
     }
 
-    private static CaseResult copy(KernelLauncher l, Random r, Arena arena) {
-        int n = 5_001;
+    private static CaseResult copy(KernelLauncher l, Random r, Arena arena, int s) {
+        int n = 5_000 * s + 1;
         float[] src = uniform(r, n, -100, 100);
         F32Buffer dst = F32Buffer.allocate(arena, n);
-        l.launch(method("copy"), LaunchConfig.of1D(4, 128), f32(arena, src), dst, n);
+        l.launch(method("copy"), LaunchConfig.of1D(grid(4, s), 128), f32(arena, src), dst, n);
         Check k = new Check(0);
         for (int i = 0; i < n; i++) {
             k.exact("dst", i, src[i], dst.get(i));
@@ -98,8 +105,8 @@ public final class CorpusCases {
         return k.result("copy", "n=" + n);
     }
 
-    private static CaseResult saxpy(KernelLauncher l, Random r, Arena arena) {
-        int n = 3_001;
+    private static CaseResult saxpy(KernelLauncher l, Random r, Arena arena, int s) {
+        int n = 3_000 * s + 1;
         float alpha = (float) (r.nextDouble() * 4 - 2);
         float[] x = uniform(r, n, -10, 10);
         float[] y = uniform(r, n, -10, 10);
@@ -113,8 +120,8 @@ public final class CorpusCases {
         return k.result("saxpy", "n=" + n);
     }
 
-    private static CaseResult warpSum(KernelLauncher l, Random r, Arena arena) {
-        int n = 1_000;
+    private static CaseResult warpSum(KernelLauncher l, Random r, Arena arena, int s) {
+        int n = 1_000 * s;
         int warps = blocks(n, 128) * 4;
         float[] x = uniform(r, n, -1, 1);
         F32Buffer out = F32Buffer.allocate(arena, warps);
@@ -122,8 +129,8 @@ public final class CorpusCases {
         return exactFloats("warp_sum", "n=" + n, CorpusReferences.warpSums(x, warps), out);
     }
 
-    private static CaseResult warpMax(KernelLauncher l, Random r, Arena arena) {
-        int n = 1_000;
+    private static CaseResult warpMax(KernelLauncher l, Random r, Arena arena, int s) {
+        int n = 1_000 * s;
         int warps = blocks(n, 128) * 4;
         float[] x = uniform(r, n, -1, 1);
         x[77] = Float.NaN; // Math.max semantics: the NaN wins in warp 2
@@ -132,8 +139,8 @@ public final class CorpusCases {
         return exactFloats("warp_max", "n=" + n, CorpusReferences.warpMaxes(x, warps), out);
     }
 
-    private static CaseResult warpSumDown(KernelLauncher l, Random r, Arena arena) {
-        int n = 1_000;
+    private static CaseResult warpSumDown(KernelLauncher l, Random r, Arena arena, int s) {
+        int n = 1_000 * s;
         int warps = blocks(n, 128) * 4;
         float[] x = uniform(r, n, -1, 1);
         F32Buffer out = F32Buffer.allocate(arena, 2L * warps);
@@ -141,8 +148,8 @@ public final class CorpusCases {
         return exactFloats("warp_sum_down", "n=" + n, CorpusReferences.warpSumDown(x, warps), out);
     }
 
-    private static CaseResult warpIntReduce(KernelLauncher l, Random r, Arena arena) {
-        int n = 1_000;
+    private static CaseResult warpIntReduce(KernelLauncher l, Random r, Arena arena, int s) {
+        int n = 1_000 * s;
         int warps = blocks(n, 128) * 4;
         int[] x = ints(r, n);
         I32Buffer out = I32Buffer.allocate(arena, 3L * warps);
@@ -150,26 +157,26 @@ public final class CorpusCases {
         return exactInts("warp_int_reduce", "n=" + n, CorpusReferences.warpIntReduce(x, warps), out);
     }
 
-    private static CaseResult warpShuffle(KernelLauncher l, Random r, Arena arena) {
-        int n = 1_000;
+    private static CaseResult warpShuffle(KernelLauncher l, Random r, Arena arena, int s) {
+        int n = 1_000 * s;
         float[] x = uniform(r, n, -1, 1);
         F32Buffer out = F32Buffer.allocate(arena, 3L * n);
         l.launch(method("warp_shuffle"), LaunchConfig.of1D(blocks(n, 128), 128), f32(arena, x), out, n);
         return exactFloats("warp_shuffle", "n=" + n, CorpusReferences.warpShuffle(x), out);
     }
 
-    private static CaseResult blockSum(KernelLauncher l, Random r, Arena arena) {
-        int n = 10_001;
+    private static CaseResult blockSum(KernelLauncher l, Random r, Arena arena, int s) {
+        int n = 10_000 * s + 1;
         int bs = CorpusKernels.BLOCK_SUM_THREADS;
-        int grid = 8;
+        int grid = 4 * s; // each thread sums about 10 elements before the tree
         float[] x = uniform(r, n, -1, 1);
         F32Buffer out = F32Buffer.allocate(arena, grid);
         l.launch(method("block_sum"), LaunchConfig.of1D(grid, bs), f32(arena, x), out, n, bs);
         return exactFloats("block_sum", "n=" + n, CorpusReferences.blockSums(x, grid, bs), out);
     }
 
-    private static CaseResult histogram(KernelLauncher l, Random r, Arena arena) {
-        int n = 10_001;
+    private static CaseResult histogram(KernelLauncher l, Random r, Arena arena, int s) {
+        int n = 10_000 * s + 1;
         int bins = CorpusKernels.HISTOGRAM_BINS;
         int[] v = new int[n];
         for (int i = 0; i < n; i++) {
@@ -178,12 +185,12 @@ public final class CorpusCases {
         int[] init = new int[bins + 1];
         init[bins] = Integer.MIN_VALUE;
         I32Buffer out = i32(arena, init);
-        l.launch(method("histogram"), LaunchConfig.of1D(6, 128), i32(arena, v), out, n, bins);
+        l.launch(method("histogram"), LaunchConfig.of1D(grid(6, s), 128), i32(arena, v), out, n, bins);
         return exactInts("histogram", "n=" + n, CorpusReferences.histogram(v, bins), out);
     }
 
-    private static CaseResult sharedAtomics(KernelLauncher l, Random r, Arena arena) {
-        int n = 1_000;
+    private static CaseResult sharedAtomics(KernelLauncher l, Random r, Arena arena, int s) {
+        int n = 1_000 * s;
         int bs = 256;
         int grid = blocks(n, bs);
         float[] x = new float[n];
@@ -200,8 +207,8 @@ public final class CorpusCases {
         return k.result("shared_atomics_f32", "n=" + n);
     }
 
-    private static CaseResult transpose(KernelLauncher l, Random r, Arena arena) {
-        int rows = 70;
+    private static CaseResult transpose(KernelLauncher l, Random r, Arena arena, int s) {
+        int rows = 70 * s;
         int cols = 45;
         float[] in = uniform(r, rows * cols, -1, 1);
         F32Buffer out = F32Buffer.allocate(arena, (long) rows * cols);
@@ -211,8 +218,8 @@ public final class CorpusCases {
         return exactFloats("transpose", rows + "x" + cols, CorpusReferences.transpose(in, rows, cols), out);
     }
 
-    private static CaseResult rowSoftmax(KernelLauncher l, Random r, Arena arena) {
-        int rows = 37;
+    private static CaseResult rowSoftmax(KernelLauncher l, Random r, Arena arena, int s) {
+        int rows = 37 * s;
         int cols = 300;
         float[] x = uniform(r, rows * cols, -8, 8);
         F32Buffer y = F32Buffer.allocate(arena, (long) rows * cols);
@@ -225,8 +232,8 @@ public final class CorpusCases {
         return k.result("row_softmax", rows + "x" + cols);
     }
 
-    private static CaseResult f16RoundTrip(KernelLauncher l, Random r, Arena arena) {
-        int n = 1_003;
+    private static CaseResult f16RoundTrip(KernelLauncher l, Random r, Arena arena, int s) {
+        int n = 1_000 * s + 3;
         float scale = 1.375f;
         short[] in = new short[n];
         for (int i = 0; i < n; i++) {
@@ -242,7 +249,7 @@ public final class CorpusCases {
         }
         F32Buffer wide = F32Buffer.allocate(arena, n);
         F16Buffer out = F16Buffer.allocate(arena, n);
-        l.launch(method("f16_round_trip"), LaunchConfig.of1D(2, 64), src, wide, out, scale, n);
+        l.launch(method("f16_round_trip"), LaunchConfig.of1D(grid(2, s), 64), src, wide, out, scale, n);
         short[] want = CorpusReferences.scaleF16(in, scale);
         Check k = new Check(0);
         for (int i = 0; i < n; i++) {
@@ -252,8 +259,8 @@ public final class CorpusCases {
         return k.result("f16_round_trip", "n=" + n);
     }
 
-    private static CaseResult bf16RoundTrip(KernelLauncher l, Random r, Arena arena) {
-        int n = 1_003;
+    private static CaseResult bf16RoundTrip(KernelLauncher l, Random r, Arena arena, int s) {
+        int n = 1_000 * s + 3;
         float scale = 1.7f;
         short[] in = new short[n];
         for (int i = 0; i < n; i++) {
@@ -268,7 +275,7 @@ public final class CorpusCases {
         }
         F32Buffer wide = F32Buffer.allocate(arena, n);
         BF16Buffer out = BF16Buffer.allocate(arena, n);
-        l.launch(method("bf16_round_trip"), LaunchConfig.of1D(2, 64), src, wide, out, scale, n);
+        l.launch(method("bf16_round_trip"), LaunchConfig.of1D(grid(2, s), 64), src, wide, out, scale, n);
         short[] want = CorpusReferences.scaleBf16(in, scale);
         Check k = new Check(0);
         for (int i = 0; i < n; i++) {
@@ -278,8 +285,8 @@ public final class CorpusCases {
         return k.result("bf16_round_trip", "n=" + n);
     }
 
-    private static CaseResult packHalves(KernelLauncher l, Random r, Arena arena) {
-        int pairs = 517;
+    private static CaseResult packHalves(KernelLauncher l, Random r, Arena arena, int s) {
+        int pairs = 517 * s;
         float[] x = new float[2 * pairs];
         for (int i = 0; i < x.length; i++) {
             x[i] = (float) (r.nextGaussian() * Math.pow(10, r.nextInt(9) - 4));
@@ -310,8 +317,8 @@ public final class CorpusCases {
         return k.result("pack_halves", "pairs=" + pairs);
     }
 
-    private static CaseResult controlFlow(KernelLauncher l, Random r, Arena arena) {
-        int n = 2_001;
+    private static CaseResult controlFlow(KernelLauncher l, Random r, Arena arena, int s) {
+        int n = 2_000 * s + 1;
         int[] x = ints(r, n);
         for (int i = 0; i < n; i += 3) {
             x[i] = r.nextInt(4096) - 2048; // small values take the other branches
@@ -321,8 +328,8 @@ public final class CorpusCases {
         return exactInts("control_flow", "n=" + n, CorpusReferences.controlFlow(x), out);
     }
 
-    private static CaseResult intSemantics(KernelLauncher l, Random r, Arena arena) {
-        int n = 1_000;
+    private static CaseResult intSemantics(KernelLauncher l, Random r, Arena arena, int s) {
+        int n = 1_000 * s;
         int[] a = ints(r, n);
         int[] b = new int[n];
         for (int i = 0; i < n; i++) {
@@ -336,8 +343,8 @@ public final class CorpusCases {
         return exactInts("int_semantics", "n=" + n, CorpusReferences.intSemantics(a, b), out);
     }
 
-    private static CaseResult floatSemantics(KernelLauncher l, Random r, Arena arena) {
-        int n = 1_000;
+    private static CaseResult floatSemantics(KernelLauncher l, Random r, Arena arena, int s) {
+        int n = 1_000 * s;
         float[] a = floatsWithEdges(r, n);
         float[] b = floatsWithEdges(r, n);
         for (int i = 0; i < 40; i++) {
@@ -359,8 +366,8 @@ public final class CorpusCases {
         return k.result("float_semantics", "n=" + n);
     }
 
-    private static CaseResult longSemantics(KernelLauncher l, Random r, Arena arena) {
-        int n = 1_000;
+    private static CaseResult longSemantics(KernelLauncher l, Random r, Arena arena, int s) {
+        int n = 1_000 * s;
         int[] a = ints(r, n);
         int[] b = new int[n];
         for (int i = 0; i < n; i++) {
@@ -380,8 +387,36 @@ public final class CorpusCases {
         return k.result("long_semantics", "n=" + n);
     }
 
-    private static CaseResult mma(KernelLauncher l, Random r, Arena arena, boolean bf16) {
-        int m = 32;
+    private static CaseResult bf16Gemv(KernelLauncher l, Random r, Arena arena, int s) {
+        int rows = 37 * s;
+        int cols = 1_000; // a multiple of 8 but not of the 256-column warp span
+        float[] w = new float[rows * cols];
+        BF16Buffer wb = BF16Buffer.allocate(arena, w.length);
+        fillBf16(r, w, wb);
+        float[] x = uniform(r, cols, -1, 1);
+        F32Buffer y = F32Buffer.allocate(arena, rows);
+        l.launch(method("bf16_gemv"), LaunchConfig.of1D(blocks(rows, 4), 128), wb, f32(arena, x), y, rows, cols);
+        return exactFloats("bf16_gemv", rows + "x" + cols, CorpusReferences.bf16Gemv(w, x, rows, cols), y);
+    }
+
+    private static CaseResult rmsNorm(KernelLauncher l, Random r, Arena arena, int s) {
+        int rows = 13 * s;
+        int cols = 1_001;
+        float eps = 1e-6f;
+        float[] x = uniform(r, rows * cols, -3, 3);
+        float[] weight = uniform(r, cols, 0.5, 1.5);
+        F32Buffer y = F32Buffer.allocate(arena, (long) rows * cols);
+        l.launch(method("rms_norm"), LaunchConfig.of1D(rows, 256), f32(arena, x), f32(arena, weight), y, cols, eps);
+        double[] want = CorpusReferences.rmsNorm(x, weight, rows, cols, eps);
+        Check k = new Check(RMS_NORM_TOLERANCE);
+        for (int i = 0; i < want.length; i++) {
+            k.close("y", i, want[i], y.get(i), 1e-3);
+        }
+        return k.result("rms_norm", rows + "x" + cols);
+    }
+
+    private static CaseResult mma(KernelLauncher l, Random r, Arena arena, int s, boolean bf16) {
+        int m = 32 * s;
         int n = 24;
         int k = 48;
         float[] a = new float[m * k];
@@ -416,6 +451,11 @@ public final class CorpusCases {
     }
 
     // ---------------------------------------------------------------- helpers
+
+    /** {@code base * scale} blocks, capped at 65535 (the largest grid y/z; x allows more, but this is plenty). */
+    private static int grid(int base, int scale) {
+        return (int) Math.min(65_535L, (long) base * scale);
+    }
 
     static int blocks(int n, int per) {
         return (n + per - 1) / per;

@@ -375,6 +375,44 @@ public final class CorpusReferences {
         return out;
     }
 
+    /**
+     * y = W x with the kernel's order: lane l of a row's warp accumulates fma(w, x, acc) over its 8-column chunks
+     * 8l, 8l + 256, ... in column order; the 32 lane sums are then added in butterfly order. Bit-exact.
+     */
+    public static float[] bf16Gemv(float[] w, float[] x, int rows, int cols) {
+        float[] y = new float[rows];
+        for (int r = 0; r < rows; r++) {
+            float[] lane = new float[W];
+            for (int l = 0; l < W; l++) {
+                float acc = 0f;
+                for (int c = l * RowKernels.VEC; c < cols; c += RowKernels.WARP_SPAN) {
+                    for (int k = 0; k < RowKernels.VEC; k++) {
+                        acc = Math.fma(w[r * cols + c + k], x[c + k], acc);
+                    }
+                }
+                lane[l] = acc;
+            }
+            y[r] = warpSums(lane, 1)[0];
+        }
+        return y;
+    }
+
+    /** RMSNorm in float64: x * weight / sqrt(mean(x^2) + eps). */
+    public static double[] rmsNorm(float[] x, float[] weight, int rows, int cols, float eps) {
+        double[] y = new double[rows * cols];
+        for (int r = 0; r < rows; r++) {
+            double sq = 0;
+            for (int c = 0; c < cols; c++) {
+                sq += (double) x[r * cols + c] * x[r * cols + c];
+            }
+            double scale = 1 / Math.sqrt(sq / cols + eps);
+            for (int c = 0; c < cols; c++) {
+                y[r * cols + c] = x[r * cols + c] * scale * weight[c];
+            }
+        }
+        return y;
+    }
+
     /** float64 product of a (m x k, row-major) and bt (n x k, row-major, i.e. B transposed). */
     public static double[] matmulTransposed(float[] a, float[] bt, int m, int n, int k) {
         double[] c = new double[m * n];
