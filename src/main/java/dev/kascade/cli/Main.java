@@ -16,7 +16,8 @@ public final class Main {
         Map<String, Command> m = new LinkedHashMap<>();
         for (Command c : List.<Command>of(
                 // Each subsystem adds its commands here.
-                new SelftestCommand()
+                new SelftestCommand(),
+                new PtxCommand()
         )) {
             m.put(c.name(), c);
         }
