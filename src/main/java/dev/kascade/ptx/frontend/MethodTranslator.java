@@ -211,6 +211,11 @@ final class MethodTranslator {
         if (edges.size() == 1 && loop == null) {
             Edge e = edges.getFirst();
             c.cur = e.pred;
+            if (e.pred != c.fn.entry()) {
+                // translation continues in the edge's block: lay it out where the code now goes
+                c.fn.blocks.remove(e.pred);
+                c.fn.blocks.add(e.pred);
+            }
             return e.state;
         }
         Block b = c.fn.newBlock();
