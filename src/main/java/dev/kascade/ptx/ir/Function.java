@@ -42,6 +42,11 @@ public final class Function {
         return b;
     }
 
+    /** Number of virtual registers created (register ids are 0 .. regCount()-1). */
+    public int regCount() {
+        return nextReg;
+    }
+
     public Block entry() {
         return blocks.get(0);
     }
