@@ -219,6 +219,15 @@ final class TestKernels {
         y.set(ctx.globalIdx(), (float) d + ctx.shuffleXor(left, 1));
     }
 
+    /** A helper whose first instruction is a loop header. */
+    static int digits(int v) {
+        while (v != 0) {
+            v /= 10;
+            if (v == 3) return -1;
+        }
+        return v + 1;
+    }
+
     /** Loop shapes: do-while, labeled continue, break out of nested loops, a countdown with a long accumulator. */
     @Kernel
     static void loops(KernelContext ctx, @ReadOnly I32Buffer in, I64Buffer out, int n) {
@@ -239,6 +248,7 @@ final class TestKernels {
                 acc ^= (long) a << (b * 7);
             }
         }
+        acc += digits(v);
         int countdown = v & 15;
         while (true) {
             if (countdown-- <= 0) break;

@@ -54,7 +54,7 @@ public final class Function {
     public int staticSharedBytes() {
         int total = 0;
         for (Shared s : shared.values()) {
-            if (!s.dynamic()) total += (s.bytes() + 15) / 16 * 16;
+            if (!s.dynamic()) total += s.bytes();
         }
         return total;
     }
