@@ -83,6 +83,7 @@ public final class PtxCommand implements Command {
         }
         PtxCompiler compiler = new PtxCompiler(target);
         int failures = 0;
+        int flagged = 0;
         for (int i = 0; i < selected.size(); i++) {
             KernelSpec spec = selected.get(i);
             PtxModule m;
@@ -108,18 +109,23 @@ public final class PtxCommand implements Command {
                     line += String.format("%s%s: %d registers, %d B spill stores, %d B spill loads, %d B stack",
                             line.isEmpty() ? "" : "\n    ", "ptxas", r.registers(), r.spillStoreBytes(),
                             r.spillLoadBytes(), r.stackFrameBytes());
-                    if (r.spills() || r.stackFrameBytes() > 0) failures++;
+                    if (r.spills() || r.stackFrameBytes() > 0) {
+                        flagged++;
+                        line += "  <- spills or stack frame";
+                    }
                 } catch (PtxCompileException e) {
-                    failures++;
+                    flagged++;
                     line += "\n    " + e.getMessage();
                 }
             }
             if (!line.isEmpty()) (dir != null ? out : System.err).println(line);
         }
         if (dir != null) {
-            out.printf("kascade ptx: %d of %d kernels compiled for %s into %s%s%n", selected.size() - failures,
-                    selected.size(), target.ptxName(), dir, failures > 0 ? " (" + failures + " failed)" : "");
+            out.printf("kascade ptx: %d of %d kernels compiled for %s into %s%s%s%n", selected.size() - failures,
+                    selected.size(), target.ptxName(), dir, failures > 0 ? " (" + failures + " failed)" : "",
+                    ptxas.isPresent() ? "; ptxas: " + (flagged == 0 ? "all assembled with 0 spills, 0 stack"
+                            : flagged + " rejected or spilling") : "");
         }
-        return failures == 0 ? 0 : 1;
+        return failures == 0 && flagged == 0 ? 0 : 1;
     }
 }
