@@ -17,7 +17,8 @@ public final class Main {
         for (Command c : List.<Command>of(
                 // Each subsystem adds its commands here.
                 new SelftestCommand(),
-                new DecodeCheckCommand()
+                new DecodeCheckCommand(),
+                new PtxCommand()
         )) {
             m.put(c.name(), c);
         }
