@@ -4,6 +4,7 @@ import dev.kascade.emulator.Emulator;
 import dev.kascade.kernel.KernelLauncher;
 import dev.kascade.kernels.attention.DecodeCheck;
 import dev.kascade.kernels.attention.SplitPlan;
+import dev.kascade.ptx.interp.IrInterpreter;
 import java.io.PrintStream;
 import java.util.List;
 import java.util.Set;
@@ -26,14 +27,16 @@ public final class DecodeCheckCommand implements Command {
     @Override
     public String usage() {
         return """
-                usage: kascade decode-check [--device cpu|cuda] [--seed N]
+                usage: kascade decode-check [--device cpu|ir|cuda] [--seed N]
 
                 Runs each decode role on fresh random KV caches (bf16 and f16, head dims 64/128/256, GQA 1 to 16,
                 lengths that are not multiples of the kernel steps) and checks the outputs against float64
                 attention over the same keys, and the index sets of layer 0 and anchors against a sort-based
-                top-k of the pooled scores. cpu runs small cases in the emulator; cuda runs larger cases.
+                top-k of the pooled scores. cpu and ir run small cases; cuda runs larger cases.
 
-                  --device cpu|cuda   cpu: the GPU-semantics emulator (default); cuda: the GPU runtime
+                  --device cpu|ir|cuda  cpu: the GPU-semantics emulator running the Java (default);
+                                        ir: the compiler's IR interpreter running the compiled kernels
+                                        with PTX semantics; cuda: the GPU runtime
                   --seed N            random seed (default: time based; printed so a failure can be replayed)
                 Exit code 0 when every case passes, 1 otherwise.""";
     }
@@ -62,6 +65,12 @@ public final class DecodeCheckCommand implements Command {
                 smCount = 1; // a few splits per row even for tiny rows
                 minKeys = 64;
             }
+            case "ir" -> {
+                launcher = new IrInterpreter();
+                cases = DecodeCheck.emulatorCases();
+                smCount = 1;
+                minKeys = 64;
+            }
             case "cuda" -> {
                 launcher = SelftestCommand.cudaLauncher(out);
                 if (launcher == null) {
@@ -71,7 +80,7 @@ public final class DecodeCheckCommand implements Command {
                 smCount = SplitPlan.H200_SM_COUNT;
                 minKeys = SplitPlan.DEFAULT_MIN_KEYS_PER_SPLIT;
             }
-            default -> throw new UsageException("--device: expected cpu or cuda but got '" + device + "'");
+            default -> throw new UsageException("--device: expected cpu, ir or cuda but got '" + device + "'");
         }
         out.printf("kascade decode-check --device %s --seed %d (%d cases; error in units of %.0e + %.0e*|expected|)%n%n",
                 device, seed, cases.size(), DecodeCheck.ABS, DecodeCheck.REL);
