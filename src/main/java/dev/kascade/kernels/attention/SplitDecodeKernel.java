@@ -268,7 +268,7 @@ public final class SplitDecodeKernel {
         // 7. Merge the warps through shared memory and write one partial row per query head.
         float[] warpMax = ctx.sharedF32(WARPS * blockHeads);
         float[] warpSum = ctx.sharedF32(WARPS * blockHeads);
-        float[] warpAcc = ctx.sharedF32(WARPS * blockHeads * headDim);
+        float[] warpAcc = ctx.sharedF32(withValues ? WARPS * blockHeads * headDim : 1); // unused without V
         if (lane == 0) {
             for (int h = 0; h < KernelContext.unroll(blockHeads); h++) {
                 warpMax[warp * blockHeads + h] = runMax[h];
