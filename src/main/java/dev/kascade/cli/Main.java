@@ -15,12 +15,14 @@ public final class Main {
     static Map<String, Command> commands() {
         Map<String, Command> m = new LinkedHashMap<>();
         for (Command c : List.<Command>of(
-                new InfoCommand(),
                 new dev.kascade.cache.ArrowInfoCommand(),
+                new InfoCommand(),
                 new SelftestCommand(),
+                new PtxCommand(),
                 new TracesCommand(),
                 new PlanCommand(),
-                new CudaSmokeCommand()
+                new CudaSmokeCommand(),
+                new DecodeCheckCommand()
         )) {
             m.put(c.name(), c);
         }

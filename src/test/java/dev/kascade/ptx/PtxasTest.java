@@ -39,9 +39,9 @@ class PtxasTest {
         return p.get();
     }
 
-    /** Assembles modules four at a time (ptxas start-up dominates); each future holds a report or the failure. */
+    /** Assembles modules eight at a time (ptxas start-up dominates); each future holds a report or the failure. */
     private static List<Future<Ptxas.Report>> checkAll(Ptxas ptxas, List<PtxModule> modules) {
-        ExecutorService pool = Executors.newFixedThreadPool(4);
+        ExecutorService pool = Executors.newFixedThreadPool(8);
         try {
             List<Future<Ptxas.Report>> out = new ArrayList<>();
             for (PtxModule m : modules) out.add(pool.submit(() -> ptxas.check(m)));

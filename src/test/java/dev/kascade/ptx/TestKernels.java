@@ -218,4 +218,42 @@ final class TestKernels {
         double d = (double) idx * 0.5;
         y.set(ctx.globalIdx(), (float) d + ctx.shuffleXor(left, 1));
     }
+
+    /** A helper whose first instruction is a loop header. */
+    static int digits(int v) {
+        while (v != 0) {
+            v /= 10;
+            if (v == 3) return -1;
+        }
+        return v + 1;
+    }
+
+    /** Loop shapes: do-while, labeled continue, break out of nested loops, a countdown with a long accumulator. */
+    @Kernel
+    static void loops(KernelContext ctx, @ReadOnly I32Buffer in, I64Buffer out, int n) {
+        int i = ctx.globalIdx();
+        if (i >= n) return;
+        int v = in.get(i);
+        long acc = 0;
+        int k = 0;
+        do {
+            acc += (long) v * k;
+            k++;
+        } while (k < (v & 7));
+        outer:
+        for (int a = 0; a < 6; a++) {
+            for (int b = 0; b < 6; b++) {
+                if (((v >>> a) & 1) == 0) continue outer;
+                if (a * b > v % 11) break outer;
+                acc ^= (long) a << (b * 7);
+            }
+        }
+        acc += digits(v);
+        int countdown = v & 15;
+        while (true) {
+            if (countdown-- <= 0) break;
+            acc = acc * 31 + countdown;
+        }
+        out.set(i, acc);
+    }
 }

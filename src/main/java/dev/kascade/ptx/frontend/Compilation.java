@@ -36,6 +36,8 @@ final class Compilation {
     /** Single-assignment temporaries and the instruction that defines them (for addressing peepholes). */
     final Map<Reg, Insn> defs = new HashMap<>();
     private final Map<String, ClassModel> classes = new HashMap<>();
+    /** Prepared helper bodies, by owner + name + descriptor (a helper called in a loop is analysed once). */
+    final Map<String, MethodCode> methods = new HashMap<>();
     Block cur;
     SrcPos pos = SrcPos.UNKNOWN;
     /** Identity of the bytecode instruction being translated (shared arrays are one per call site). */

@@ -109,7 +109,9 @@ final class MethodTranslator {
             c.pos = pos(0);
             throw c.error("try/catch is not supported in kernels (exceptions)");
         }
-        translateFrom(0, entry);
+        // enter through the worklist: instruction 0 may itself be a loop header (a helper starting with while)
+        c.pos = pos(0);
+        pending.computeIfAbsent(0, k -> new ArrayList<>()).add(new Edge(c.cur, entry, c.pos));
         run(0, end - 1);
         List<Edge> rets = pending.remove(end);
         if (isEntry) return null;
@@ -211,6 +213,11 @@ final class MethodTranslator {
         if (edges.size() == 1 && loop == null) {
             Edge e = edges.getFirst();
             c.cur = e.pred;
+            if (e.pred != c.fn.entry()) {
+                // translation continues in the edge's block: lay it out where the code now goes
+                c.fn.blocks.remove(e.pred);
+                c.fn.blocks.add(e.pred);
+            }
             return e.state;
         }
         Block b = c.fn.newBlock();
@@ -720,7 +727,8 @@ final class MethodTranslator {
                     + " (directly or through other helpers)");
         }
         if (c.inlineStack.size() >= MAX_INLINE_DEPTH) throw c.error("helpers nested deeper than " + MAX_INLINE_DEPTH);
-        MethodCode mc = new MethodCode(cm, mm);
+        MethodModel found = mm;
+        MethodCode mc = c.methods.computeIfAbsent(key, k -> new MethodCode(cm, found));
         State cs = s.calleeFrame(mc.maxLocals);
         int slot = 0;
         for (Value a : args) {

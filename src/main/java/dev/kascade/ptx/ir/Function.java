@@ -42,6 +42,11 @@ public final class Function {
         return b;
     }
 
+    /** Number of virtual registers created (register ids are 0 .. regCount()-1). */
+    public int regCount() {
+        return nextReg;
+    }
+
     public Block entry() {
         return blocks.get(0);
     }
@@ -49,7 +54,7 @@ public final class Function {
     public int staticSharedBytes() {
         int total = 0;
         for (Shared s : shared.values()) {
-            if (!s.dynamic()) total += (s.bytes() + 15) / 16 * 16;
+            if (!s.dynamic()) total += s.bytes();
         }
         return total;
     }

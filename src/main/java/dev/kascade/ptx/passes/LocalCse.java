@@ -13,10 +13,14 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Common-subexpression elimination inside each block for pure single-result instructions: the front end
- * recomputes addresses and special registers at every use (e.g. {@code mul.wide.s32} of the same index for
- * three buffers); the repeat is dropped and its uses renamed. Registers assigned more than once (merge and
- * loop copies) end the life of every expression that reads them.
+ * Common-subexpression elimination for pure single-result instructions, over the dominator tree: the front
+ * end recomputes addresses, conversions and special registers at every use (e.g. {@code mul.wide.s32} of the
+ * same index for three buffers, or the same {@code cvt} in every unrolled iteration); a repeat that is
+ * dominated by an identical computation is dropped and its uses renamed.
+ *
+ * <p>Only expressions over constants and single-assignment registers are shared across blocks (their value
+ * is the same wherever they are dominated). Expressions that read a register assigned more than once (merge
+ * and loop copies) are shared only inside one block, until that register is assigned again.
  */
 public final class LocalCse {
     private LocalCse() {
@@ -28,35 +32,9 @@ public final class LocalCse {
     public static void run(Function fn) {
         Map<Reg, Integer> defCount = new HashMap<>();
         for (Block b : fn.blocks) for (Insn i : b.insns) for (Reg d : i.defs) defCount.merge(d, 1, Integer::sum);
+        Map<Block, List<Block>> children = Dominators.tree(fn);
         Map<Reg, Operand> rename = new HashMap<>();
-        for (Block b : fn.blocks) {
-            Map<Key, Reg> seen = new HashMap<>();
-            List<Insn> kept = new ArrayList<>();
-            for (Insn i : b.insns) {
-                Operand[] uses = i.uses;
-                for (int k = 0; k < uses.length; k++) {
-                    if (uses[k] instanceof Reg r && rename.containsKey(r)) uses[k] = rename.get(r);
-                }
-                boolean candidate = i.op.pure() && i.op != Op.MOV && i.defs.length == 1 && defCount.get(i.defs[0]) == 1;
-                if (candidate) {
-                    Key key = new Key(i.op, i.attr, Arrays.asList(uses.clone()));
-                    Reg prev = seen.get(key);
-                    if (prev != null && prev.ty() == i.defs[0].ty() && i.uniformityCap >= 2) {
-                        rename.put(i.defs[0], prev);
-                        continue;
-                    }
-                    if (i.uniformityCap >= 2) seen.put(key, i.defs[0]);
-                }
-                kept.add(i);
-                for (Reg d : i.defs) {
-                    if (defCount.get(d) > 1) seen.keySet().removeIf(k -> k.uses().contains(d));
-                }
-            }
-            b.insns.clear();
-            b.insns.addAll(kept);
-            if (b.cond != null && rename.containsKey(b.cond)) b.cond = (Reg) rename.get(b.cond);
-        }
-        // a renamed register may be read in a later block that was visited earlier (loops)
+        walk(fn.entry(), new HashMap<>(), children, defCount, rename);
         for (Block b : fn.blocks) {
             for (Insn i : b.insns) {
                 for (int k = 0; k < i.uses.length; k++) {
@@ -65,5 +43,39 @@ public final class LocalCse {
             }
             if (b.cond != null && rename.containsKey(b.cond)) b.cond = (Reg) rename.get(b.cond);
         }
+    }
+
+    private static void walk(Block b, Map<Key, Reg> inherited, Map<Block, List<Block>> children,
+                             Map<Reg, Integer> defCount, Map<Reg, Operand> rename) {
+        Map<Key, Reg> global = new HashMap<>(inherited); // visible in dominated blocks
+        Map<Key, Reg> local = new HashMap<>();            // reads multi-assigned registers: this block only
+        List<Insn> kept = new ArrayList<>();
+        for (Insn i : b.insns) {
+            Operand[] uses = i.uses;
+            for (int k = 0; k < uses.length; k++) {
+                if (uses[k] instanceof Reg r && rename.containsKey(r)) uses[k] = rename.get(r);
+            }
+            boolean candidate = i.op.pure() && i.op != Op.MOV && i.defs.length == 1 && defCount.get(i.defs[0]) == 1
+                    && i.uniformityCap >= 2;
+            if (candidate) {
+                Key key = new Key(i.op, i.attr, Arrays.asList(uses.clone()));
+                Reg prev = global.containsKey(key) ? global.get(key) : local.get(key);
+                if (prev != null && prev.ty() == i.defs[0].ty()) {
+                    rename.put(i.defs[0], prev);
+                    continue;
+                }
+                boolean stable = true;
+                for (Operand o : uses) if (o instanceof Reg r && defCount.getOrDefault(r, 0) > 1) stable = false;
+                (stable ? global : local).put(key, i.defs[0]);
+            }
+            kept.add(i);
+            for (Reg d : i.defs) {
+                if (defCount.get(d) > 1) local.keySet().removeIf(k -> k.uses().contains(d));
+            }
+        }
+        b.insns.clear();
+        b.insns.addAll(kept);
+        if (b.cond != null && rename.containsKey(b.cond)) b.cond = (Reg) rename.get(b.cond);
+        for (Block c : children.getOrDefault(b, List.of())) walk(c, global, children, defCount, rename);
     }
 }
