@@ -49,9 +49,19 @@ public final class PtxPrinter {
         StringBuilder body = new StringBuilder();
         SrcPos last = null;
         List<Block> blocks = fn.blocks;
+        java.util.Set<Block> referenced = new java.util.HashSet<>();
         for (int bi = 0; bi < blocks.size(); bi++) {
             Block b = blocks.get(bi);
-            if (bi > 0) body.append(b.label()).append(":\n");
+            Block next = bi + 1 < blocks.size() ? blocks.get(bi + 1) : null;
+            if (b.term == Block.Term.JUMP && b.target != next) referenced.add(b.target);
+            if (b.term == Block.Term.BRANCH) {
+                if (b.target != next) referenced.add(b.target);
+                if (b.elseTarget != next) referenced.add(b.elseTarget);
+            }
+        }
+        for (int bi = 0; bi < blocks.size(); bi++) {
+            Block b = blocks.get(bi);
+            if (referenced.contains(b)) body.append(b.label()).append(":\n");
             for (Insn i : b.insns) {
                 if (i.pos.line() > 0 && (last == null || last.line() != i.pos.line() || !last.file().equals(i.pos.file()))) {
                     last = i.pos;

@@ -11,9 +11,7 @@ import dev.kascade.ptx.frontend.KernelFrontEnd;
 import dev.kascade.ptx.ir.Block;
 import dev.kascade.ptx.ir.Function;
 import dev.kascade.ptx.ir.Insn;
-import dev.kascade.ptx.passes.Cleanup;
-import dev.kascade.ptx.passes.LocalCse;
-import dev.kascade.ptx.passes.Uniformity;
+import dev.kascade.ptx.passes.Pipeline;
 import java.lang.foreign.MemorySegment;
 import java.lang.reflect.Method;
 import java.lang.reflect.Parameter;
@@ -78,10 +76,7 @@ public final class IrInterpreter implements KernelLauncher {
         return cache.computeIfAbsent(key, k -> {
             String entry = PtxCompiler.entryName(kernel, constants);
             KernelFrontEnd.Output out = KernelFrontEnd.translate(kernel, constants, entry);
-            Cleanup.run(out.fn());
-            LocalCse.run(out.fn());
-            Cleanup.run(out.fn());
-            Uniformity.check(out.fn(), kernel.getName());
+            Pipeline.run(out.fn(), kernel.getName());
             return new Program(out.fn(), out.params());
         });
     }
