@@ -289,7 +289,7 @@ public final class DecodeAttention {
         }
         taskCount = t;
         if (pool.canShare(kSeg) && (vSeg == null || pool.canShare(vSeg))) {
-            pool.run(taskCount, taskJob);
+            pool.run(taskCount, taskJob, totalKeys * (group + 1) * headDim);
         } else {
             pool.runInline(taskCount, taskJob); // confined memory: only this thread may read it
         }

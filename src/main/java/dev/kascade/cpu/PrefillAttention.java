@@ -202,6 +202,15 @@ public final class PrefillAttention {
         return unitTile[u];
     }
 
+    /** Rough multiply-adds of dense causal attention for the current call (to skip the pool on tiny calls). */
+    public long work() {
+        long w = 0;
+        for (int b = 0; b < batch; b++) {
+            w += (long) qLens[b] * lengths[b];
+        }
+        return w * qHeads * headDim * 2;
+    }
+
     /** True when the memory of the current call may be read by the pool's workers. */
     public boolean shareable() {
         return pool.canShare(q.segment()) && pool.canShare(k.segment()) && pool.canShare(v.segment())
@@ -239,7 +248,7 @@ public final class PrefillAttention {
     public void dense(Tensor q, Tensor k, Tensor v, int[] lengths, int[] qLens, Tensor out) {
         prepare(q, k, v, lengths, qLens, out);
         try {
-            if (shareable()) pool.run(units, denseJob);
+            if (shareable()) pool.run(units, denseJob, work());
             else pool.runInline(units, denseJob);
         } finally {
             release();
