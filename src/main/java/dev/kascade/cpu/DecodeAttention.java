@@ -70,6 +70,9 @@ public final class DecodeAttention {
     private final float[][] keyBlock;
     private final float[][] valueBlock;
     private final float[][] probs;
+    // Sparse bf16: the block's gathered K and V rows are first copied here (all misses in flight at once).
+    private final MemorySegment[] keyStage;
+    private final MemorySegment[] valueStage;
 
     /** Scratch for one shape; {@code pool} supplies the workers. */
     public DecodeAttention(CpuPool pool, int batch, int qHeads, int kvHeads, int headDim) {
@@ -97,6 +100,13 @@ public final class DecodeAttention {
         keyBlock = new float[w][BlockMath.BLOCK * headDim];
         valueBlock = new float[w][BlockMath.BLOCK * headDim];
         probs = new float[w][group * BlockMath.BLOCK];
+        keyStage = new MemorySegment[w];
+        valueStage = new MemorySegment[w];
+        java.lang.foreign.Arena stageArena = java.lang.foreign.Arena.ofAuto();
+        for (int i = 0; i < w; i++) {
+            keyStage[i] = stageArena.allocate((long) BlockMath.BLOCK * headDim * 2, 64);
+            valueStage[i] = stageArena.allocate((long) BlockMath.BLOCK * headDim * 2, 64);
+        }
     }
 
     public int batch() {
@@ -336,9 +346,22 @@ public final class DecodeAttention {
         int qOff = (b * qHeads + g * group) * d;
         int[] pos = mode == Mode.SPARSE ? positions : null;
         int posBase = mode == Mode.SPARSE ? setOffsets[taskSet[task]] : 0;
+        boolean staged = pairs && pos != null;
+        MemorySegment kRows = staged ? keyStage[worker] : kSeg;
+        MemorySegment vRows = staged ? valueStage[worker] : vSeg;
         for (int j0 = from; j0 < to; j0 += BlockMath.BLOCK) {
             int nb = Math.min(BlockMath.BLOCK, to - j0);
-            if (pairs) {
+            if (staged) {
+                // Gather: copy the selected rows (K and V together) into contiguous scratch, so the many
+                // independent cache misses overlap; the fused kernels then stream the scratch.
+                // (A vector-load copy loop measured 2x slower than MemorySegment.copy here: 9 vs 4 ms per reuse at 32K.)
+                for (int i = 0; i < nb; i++) {
+                    long p = pos[posBase + j0 + i];
+                    MemorySegment.copy(kSeg, (rowBase + p) * kRowBytes, kRows, i * kRowBytes, kRowBytes);
+                    if (withV) MemorySegment.copy(vSeg, (rowBase + p) * vRowBytes, vRows, i * vRowBytes, vRowBytes);
+                }
+                Bf16Pairs.logits(qPairs, qOff, group, d, kRows, 0, kRowBytes, 0, null, 0, nb, s);
+            } else if (pairs) {
                 Bf16Pairs.logits(qPairs, qOff, group, d, kSeg, rowBase * kRowBytes, kRowBytes, j0, pos, posBase + j0, nb, s);
             } else {
                 Rows.gather(kType, kSeg, rowBase * kRowBytes, kRowBytes, d, j0, pos, posBase + j0, nb, kb);
@@ -353,7 +376,9 @@ public final class DecodeAttention {
             for (int h = 0; h < group; h++) {
                 BlockMath.softmaxStep(s, h, partM, partL, ml, withV ? partAcc : null, accOff + h * d, d);
             }
-            if (withV && pairs) {
+            if (withV && staged) {
+                Bf16Pairs.accumulate(s, group, vRows, 0, vRowBytes, 0, null, 0, nb, d, partAcc, accOff);
+            } else if (withV && pairs) {
                 Bf16Pairs.accumulate(s, group, vSeg, rowBase * vRowBytes, vRowBytes, j0, pos, posBase + j0, nb, d, partAcc, accOff);
             } else if (withV) {
                 Rows.gather(vType, vSeg, rowBase * vRowBytes, vRowBytes, d, j0, pos, posBase + j0, nb, vb);
