@@ -348,7 +348,7 @@ public final class DecodeAttention {
         int posBase = mode == Mode.SPARSE ? setOffsets[taskSet[task]] : 0;
         boolean staged = pairs && pos != null;
         MemorySegment kRows = staged ? keyStage[worker] : kSeg;
-        MemorySegment vRows = staged ? valueStage[worker] : vSeg;
+        MemorySegment vRows = pairs ? valueStage[worker] : vSeg;
         for (int j0 = from; j0 < to; j0 += BlockMath.BLOCK) {
             int nb = Math.min(BlockMath.BLOCK, to - j0);
             if (staged) {
@@ -379,7 +379,10 @@ public final class DecodeAttention {
             if (withV && staged) {
                 Bf16Pairs.accumulate(s, group, vRows, 0, vRowBytes, 0, null, 0, nb, d, partAcc, accOff);
             } else if (withV && pairs) {
-                Bf16Pairs.accumulate(s, group, vSeg, rowBase * vRowBytes, vRowBytes, j0, pos, posBase + j0, nb, d, partAcc, accOff);
+                // Copy the block's V rows (contiguous) to scratch first: the P.V loop walks chunk-major
+                // (stride = one row), a pattern the hardware prefetcher streams badly from memory.
+                MemorySegment.copy(vSeg, (rowBase + j0) * vRowBytes, vRows, 0, nb * vRowBytes);
+                Bf16Pairs.accumulate(s, group, vRows, 0, vRowBytes, 0, null, 0, nb, d, partAcc, accOff);
             } else if (withV) {
                 Rows.gather(vType, vSeg, rowBase * vRowBytes, vRowBytes, d, j0, pos, posBase + j0, nb, vb);
                 BlockMath.accumulate(s, group, vb, nb, d, partAcc, accOff);
