@@ -17,10 +17,16 @@ import java.util.Arrays;
  * <p>Parallel split (split-K, flash-decoding): the keys of every (sequence, KV head) are cut into
  * contiguous splits; one task = one (b, g, split) and computes all r query heads of the group, so each
  * K and V row is read from memory once per group. A task streams its keys in blocks of
- * {@link BlockMath#BLOCK}: convert K rows to f32 (L1), r x BLOCK logits, online softmax per head,
- * convert V rows, P.V. It leaves a partial (max, sum, unnormalised output) per head; the caller merges
- * the splits of a (b, g) with log-sum-exp weights. Memory traffic: K and V bytes of the visible (or
- * selected) rows, each once; logits r x 4 bytes per key when kept.
+ * {@link BlockMath#BLOCK}: r x BLOCK logits, online softmax per head, P.V. It leaves a partial (max,
+ * sum, unnormalised output) per head; the caller merges the splits of a (b, g) with log-sum-exp weights.
+ * Memory traffic: K and V bytes of the visible (or selected) rows, each once; logits r x 4 bytes per key
+ * when kept.
+ *
+ * <p>Row access per dtype: bf16 with {@code d % 32 == 0} (the common case) uses the fused kernels of
+ * {@link Bf16Pairs}, reading K straight from the cache; each V block is first copied contiguously into
+ * an 8 KB scratch (the chunk-major P.V loop is prefetched badly from memory), and for sparse attention
+ * the block's gathered K and V rows are copied first so their cache misses overlap. f16, f32 and odd
+ * head dims convert each K/V block to f32 in L1 scratch ({@link Rows}) and use {@link BlockMath}.
  *
  * <p>Instances keep reusable scratch (allocation-free once grown to the largest shapes seen) and are not
  * thread-safe: one instance per calling thread.
