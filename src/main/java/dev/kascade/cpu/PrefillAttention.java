@@ -48,6 +48,7 @@ public final class PrefillAttention {
     private final float[][] acc;
     private final float[][] rowScratch;
     private final CpuPool.Job denseJob = this::denseTask;
+    private final int[] allTokens;
 
     // per call (prepare)
     private Tensor q;
@@ -79,6 +80,7 @@ public final class PrefillAttention {
         this.group = qHeads / kvHeads;
         this.tile = tile;
         this.maxRows = group * tile;
+        this.allTokens = new int[batch];
         int w = pool.parallelism();
         qTile = new float[w][maxRows * headDim];
         keyBlock = new float[w][BlockMath.BLOCK * headDim];
@@ -127,7 +129,7 @@ public final class PrefillAttention {
         }
         int[] ql = qLens;
         if (ql == null) {
-            ql = new int[batch];
+            ql = allTokens; // reused: steady-state calls allocate nothing
             Arrays.fill(ql, t);
         }
         if (ql.length != batch) throw new IllegalArgumentException("qLens: expected " + batch + " entries but got " + ql.length);
