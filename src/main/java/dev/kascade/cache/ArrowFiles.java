@@ -21,6 +21,14 @@ public final class ArrowFiles {
     private ArrowFiles() {
     }
 
+    /**
+     * The schema-level metadata of an Arrow IPC file ({@code kascade.kind}, {@code kascade.shape}, ...) without
+     * loading its data; empty for an Arrow file that has none. Checks only that it is an intact Arrow file.
+     */
+    public static java.util.Map<String, String> metadata(Path file) throws IOException {
+        return ArrowFileIO.readMetadata(file);
+    }
+
     // --- KV cache ---
 
     /** Saves {@code cache} to a new file; refuses to replace an existing one. */

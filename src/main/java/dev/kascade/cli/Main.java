@@ -16,6 +16,7 @@ public final class Main {
         Map<String, Command> m = new LinkedHashMap<>();
         for (Command c : List.<Command>of(
                 // Each subsystem adds its commands here.
+                new dev.kascade.cache.ArrowInfoCommand()
         )) {
             m.put(c.name(), c);
         }
