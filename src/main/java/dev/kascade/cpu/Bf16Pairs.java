@@ -69,7 +69,9 @@ public final class Bf16Pairs {
             {
                 // Two keys per pass: every query chunk loaded feeds four FMAs, and eight independent
                 // accumulator chains keep both FMA pipes busy (measured 15-20% faster than one key per
-                // pass for dense decode and anchor scores at d = 128, in cache).
+                // pass for dense decode and anchor scores at d = 128, in cache). A blend/rearrange tree
+                // summing the 8 accumulators together measured slower than 8 reduceLanes (0.42 vs 0.27 ms
+                // for 8 x 1024 keys), so each sum is reduced on its own.
                 for (; j + 2 <= nb; j += 2) {
                     long rowA = base + (positions == null ? first + j : positions[posOff + j]) * rowBytes;
                     long rowB = base + (positions == null ? first + j + 1 : positions[posOff + j + 1]) * rowBytes;
