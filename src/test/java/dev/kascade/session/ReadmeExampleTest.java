@@ -47,6 +47,20 @@ class ReadmeExampleTest {
         // --- end example ---
     }
 
+    /** The snippet in docs/library-example.md is exactly the code between the markers above. */
+    @Test
+    void documentationShowsThisCode() throws java.io.IOException {
+        java.nio.file.Path self = java.nio.file.Path.of("src/test/java/dev/kascade/session/ReadmeExampleTest.java");
+        java.nio.file.Path doc = java.nio.file.Path.of("docs/library-example.md");
+        String src = java.nio.file.Files.readString(self);
+        String begin = "// --- begin example ---\n";
+        String body = src.substring(src.indexOf(begin) + begin.length(), src.indexOf("        // --- end example ---"));
+        String dedented = body.lines().map(l -> l.length() >= 8 ? l.substring(8) : l.strip())
+                .collect(java.util.stream.Collectors.joining("\n", "", "\n"));
+        assertTrue(java.nio.file.Files.readString(doc).contains(dedented),
+                "docs/library-example.md must contain the example code of this test, unchanged");
+    }
+
     private static Tensor randomTensor(Arena arena, Random rnd, long... shape) {
         Tensor t = Tensor.allocate(arena, DType.F32, shape);
         for (long i = 0; i < t.size(); i++) t.setFlat(i, (float) rnd.nextGaussian());
