@@ -68,7 +68,7 @@ public final class Main {
         out.println("usage: kascade <command> [options]   (kascade <command> --help for details)");
         out.println();
         for (Command c : cmds.values()) {
-            out.printf("  %-10s %s%n", c.name(), c.summary());
+            out.printf("  %-13s %s%n", c.name(), c.summary());
         }
     }
 }
