@@ -133,7 +133,9 @@ public final class KascadeDecoder {
     private void select(int[] lengths, IndexSets indices) {
         callLengths = lengths;
         callTarget = indices;
-        pool.run(variant.allHeadsPooled() ? batch : batch * config.kvHeads(), selectJob);
+        long work = 0;
+        for (int b = 0; b < batch; b++) work += (long) lengths[b] * config.qHeads() * 8; // exp and select per logit
+        pool.run(variant.allHeadsPooled() ? batch : batch * config.kvHeads(), selectJob, work);
         callLengths = null;
         callTarget = null;
     }

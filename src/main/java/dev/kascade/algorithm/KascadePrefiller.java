@@ -168,7 +168,7 @@ public final class KascadePrefiller {
     }
 
     private void run(int tasks, CpuPool.Job job) {
-        if (attention.shareable()) pool.run(tasks, job);
+        if (attention.shareable()) pool.run(tasks, job, attention.work());
         else pool.runInline(tasks, job);
     }
 

@@ -1,6 +1,8 @@
 package dev.kascade.cache;
 
 import dev.kascade.tensor.DType;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.util.List;
 import java.util.Map;
 import org.apache.arrow.memory.ArrowBuf;
@@ -86,6 +88,21 @@ final class ArrowColumns {
         }
     }
 
+    /**
+     * A segment over the first {@code bytes} bytes of {@code buf}, bounds- and liveness-checked. With a
+     * {@code scope} the segment dies when the scope closes (its owner closes it before releasing the buffer);
+     * without one the caller uses the segment only while it holds the buffer open.
+     */
+    @SuppressWarnings("restricted") // bounds and lifetime are checked here, see above
+    static MemorySegment segment(ArrowBuf buf, long bytes, Arena scope) {
+        if (buf.refCnt() <= 0) throw new IllegalStateException("Arrow buffer already released");
+        if (bytes < 0 || buf.capacity() < bytes) {
+            throw new IllegalArgumentException("Arrow buffer of " + buf.capacity() + " bytes cannot hold " + bytes + " bytes");
+        }
+        MemorySegment raw = MemorySegment.ofAddress(buf.memoryAddress());
+        return scope == null ? raw.reinterpret(bytes) : raw.reinterpret(bytes, scope, null);
+    }
+
     /** The dense value buffer of a fixed-width column, or of a fixed-size list column's child. */
     static ArrowBuf valueBuffer(FieldVector vector) {
         FieldVector values = vector instanceof FixedSizeListVector list ? list.getDataVector() : vector;
@@ -93,26 +110,35 @@ final class ArrowColumns {
     }
 
     /**
-     * Checks that the loaded columns have exactly the expected names and types (nullability and field
-     * metadata aside), {@code rows} rows, and no nulls.
+     * Checks that a schema has exactly the expected column names and types (nullability, child names and field
+     * metadata aside).
      *
      * @throws IllegalArgumentException naming the first column that differs
      */
-    static void requireColumns(List<FieldVector> found, List<Field> expected, int rows) {
+    static void requireFields(List<Field> found, List<Field> expected) {
         if (found.size() != expected.size()) {
             throw new IllegalArgumentException("schema has " + found.size() + " columns, expected " + expected.size()
                     + " (" + expected.stream().map(Field::getName).toList() + ")");
         }
         for (int i = 0; i < expected.size(); i++) {
-            Field want = expected.get(i);
-            FieldVector vector = found.get(i);
-            if (!sameShape(vector.getField(), want)) {
-                throw new IllegalArgumentException("column " + i + ": expected " + describe(want) + " but found "
-                        + describe(vector.getField()));
+            if (!sameShape(found.get(i), expected.get(i))) {
+                throw new IllegalArgumentException("column " + i + ": expected " + describe(expected.get(i))
+                        + " but found " + describe(found.get(i)));
             }
+        }
+    }
+
+    /** Checks that every loaded column has {@code rows} rows and no nulls (its schema was checked before). */
+    static void requireRows(List<FieldVector> found, int rows, String batch) {
+        for (FieldVector vector : found) {
             if (vector.getValueCount() != rows) {
-                throw new IllegalArgumentException("column '" + want.getName() + "': has " + vector.getValueCount()
+                throw new IllegalArgumentException(batch + "column '" + vector.getName() + "': has " + vector.getValueCount()
                         + " rows, expected " + rows + " from the shape metadata");
+            }
+            if (vector instanceof FixedSizeListVector list
+                    && list.getDataVector().getValueCount() != (long) rows * list.getListSize()) {
+                throw new IllegalArgumentException(batch + "column '" + vector.getName() + "': has "
+                        + list.getDataVector().getValueCount() + " values, expected " + rows + " rows of " + list.getListSize());
             }
             requireNoNulls(vector);
         }

@@ -22,22 +22,24 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.zip.CRC32C;
-import org.apache.arrow.memory.ArrowBuf;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.BaseFixedWidthVector;
 import org.apache.arrow.vector.BitVector;
 import org.apache.arrow.vector.FieldVector;
+import org.apache.arrow.vector.VectorLoader;
 import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.VectorUnloader;
 import org.apache.arrow.vector.complex.FixedSizeListVector;
 import org.apache.arrow.vector.ipc.ArrowFileReader;
 import org.apache.arrow.vector.ipc.ArrowFileWriter;
 import org.apache.arrow.vector.ipc.message.ArrowBlock;
+import org.apache.arrow.vector.ipc.message.ArrowRecordBatch;
 import org.apache.arrow.vector.types.pojo.Field;
 import org.apache.arrow.vector.types.pojo.Schema;
 
 /**
- * Writing and reading one Kascade Arrow IPC file (file format, one record batch): atomic publication,
- * the kind/version/checksum metadata, and turning every way a file can be bad into a
+ * Writing and reading one Kascade Arrow IPC file (file format, one or more record batches): atomic
+ * publication, the kind/version/checksum metadata, and turning every way a file can be bad into a
  * {@link KascadeFileException} that names the file.
  */
 final class ArrowFileIO {
@@ -46,18 +48,69 @@ final class ArrowFileIO {
     private ArrowFileIO() {
     }
 
-    /** Reads the columns of a validated file; may throw {@link IllegalArgumentException} for bad contents. */
-    @FunctionalInterface
-    interface BatchReader<T> {
-        T read(VectorSchemaRoot root, Map<String, String> metadata) throws IOException;
+    /** The record batches of a file to write, in file order, as zero-copy batches over the owner's buffers. */
+    interface BatchSource {
+        /** The allocator whose root owns the batches' buffers (Arrow moves buffers only within one root). */
+        BufferAllocator allocator();
+
+        int batches();
+
+        /** Batch {@code index}; the caller closes it (which releases only its references). */
+        ArrowRecordBatch batch(int index);
+    }
+
+    /** One record batch over columns that the caller keeps (the writer borrows them). */
+    static BatchSource single(List<Field> fields, List<FieldVector> vectors, int rows) {
+        return new BatchSource() {
+            @Override
+            public BufferAllocator allocator() {
+                return vectors.get(0).getAllocator();
+            }
+
+            @Override
+            public int batches() {
+                return 1;
+            }
+
+            @Override
+            public ArrowRecordBatch batch(int index) {
+                // The root only borrows the vectors: it is not closed, so the owner keeps them.
+                return new VectorUnloader(new VectorSchemaRoot(fields, vectors, rows)).getRecordBatch();
+            }
+        };
     }
 
     /**
-     * Writes {@code vectors} (all of {@code rows} rows) as one record batch, with {@code metadata} plus the
-     * kind, version and checksum keys, to a temporary file beside {@code file}, then moves it into place.
+     * How a kind is read: first its metadata and schema, then each batch once for checking (together with the
+     * checksum), then the result built from a second pass over the batches. Contents errors are
+     * {@link IllegalArgumentException}s; the caller turns them into a {@link KascadeFileException}.
+     */
+    interface FileBody<T> {
+        /**
+         * Checks the metadata and schema before any batch is loaded; returns the number of batches expected, or -1
+         * when any number is fine (then {@link #build} checks what the batches add up to).
+         */
+        int expectBatches(Map<String, String> metadata, Schema schema);
+
+        /** Checks batch {@code index}, loaded into {@code root}. */
+        void checkBatch(int index, VectorSchemaRoot root);
+
+        /** Builds the result, loading the (checked) batches again through {@code batches}. */
+        T build(Batches batches) throws IOException;
+    }
+
+    /** Random access to the record batches of an open, checked file. */
+    interface Batches {
+        /** Loads batch {@code index} into the (reused) root and returns it. */
+        VectorSchemaRoot load(int index) throws IOException;
+    }
+
+    /**
+     * Writes the batches of {@code source}, with {@code metadata} plus the kind, version and checksum keys, to
+     * a temporary file beside {@code file}, then moves it into place.
      */
     static void write(Path file, SaveMode mode, String kind, Map<String, String> metadata, List<Field> fields,
-                      List<FieldVector> vectors, int rows) throws IOException {
+                      BatchSource source) throws IOException {
         if (file == null) throw new IllegalArgumentException("file: expected a path but got null");
         if (mode == null) throw new IllegalArgumentException("mode: expected CREATE_NEW or REPLACE but got null");
         Path target = file.toAbsolutePath();
@@ -72,22 +125,39 @@ final class ArrowFileIO {
         meta.put(FileMetadata.KIND, kind);
         meta.put(FileMetadata.VERSION, Integer.toString(FileMetadata.FORMAT_VERSION));
         meta.putAll(metadata);
-        meta.put(FileMetadata.CRC32C, checksum(meta, vectors));
-        Schema schema = new Schema(fields, meta);
 
         Path tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
-        try {
+        try (BufferAllocator allocator = source.allocator().newChildAllocator("write " + target.getFileName(), 0, Long.MAX_VALUE)) {
+            // Pass 1: the checksum goes into the schema, which the file starts with.
+            CRC32C crc = startChecksum(meta);
+            try (VectorSchemaRoot root = VectorSchemaRoot.create(new Schema(fields, meta), allocator)) {
+                VectorLoader loader = new VectorLoader(root);
+                for (int b = 0; b < source.batches(); b++) {
+                    try (ArrowRecordBatch batch = source.batch(b)) {
+                        loader.load(batch);
+                    }
+                    updateChecksum(crc, root.getFieldVectors());
+                }
+            }
+            meta.put(FileMetadata.CRC32C, hex(crc));
+            // Pass 2: the same zero-copy batches, through the writer.
             setPermissions(tmp, target);
-            // The root only borrows the vectors: it is not closed, so the owner keeps them.
-            VectorSchemaRoot root = new VectorSchemaRoot(schema, vectors, rows);
-            try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
+            try (VectorSchemaRoot root = VectorSchemaRoot.create(new Schema(fields, meta), allocator);
+                 FileChannel channel = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
                  ArrowFileWriter writer = new ArrowFileWriter(root, null, channel)) {
+                VectorLoader loader = new VectorLoader(root);
                 writer.start();
-                writer.writeBatch();
+                for (int b = 0; b < source.batches(); b++) {
+                    try (ArrowRecordBatch batch = source.batch(b)) {
+                        loader.load(batch);
+                    }
+                    writer.writeBatch();
+                }
                 writer.end();
                 channel.force(true);
             }
             publish(tmp, target, file, mode);
+            syncFolder(dir);
         } finally {
             Files.deleteIfExists(tmp);
         }
@@ -125,17 +195,27 @@ final class ArrowFileIO {
         }
     }
 
+    /** Makes the new directory entry durable (Linux allows fsync on a folder; elsewhere this is skipped). */
+    private static void syncFolder(Path dir) {
+        try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
+            channel.force(true);
+        } catch (IOException | UnsupportedOperationException e) {
+            // Best effort: the file itself was forced before the move.
+        }
+    }
+
     private static FileAlreadyExistsException alreadyExists(Path file) {
         return new FileAlreadyExistsException(file.toString(), null,
                 "refusing to overwrite an existing file; save with SaveMode.REPLACE to replace it");
     }
 
     /**
-     * Opens {@code file}, checks that it is an Arrow IPC file of {@code kind} at this format version holding one
-     * record batch, verifies the checksum when present, and hands the loaded batch to {@code body}. Any failure,
-     * including an {@link IllegalArgumentException} from {@code body}, becomes a {@link KascadeFileException}.
+     * Opens {@code file}, checks that it is an Arrow IPC file of {@code kind} at this format version, lets
+     * {@code body} check its schema and every batch while the checksum (when recorded) is verified, and then
+     * lets it build the result. Any failure, including an {@link IllegalArgumentException} from {@code body},
+     * becomes a {@link KascadeFileException}; a {@link MismatchedTargetException} passes through.
      */
-    static <T> T read(Path file, String kind, BufferAllocator parent, BatchReader<T> body) throws IOException {
+    static <T> T read(Path file, String kind, BufferAllocator parent, FileBody<T> body) throws IOException {
         if (file == null) throw new IllegalArgumentException("file: expected a path but got null");
         if (parent == null) throw new IllegalArgumentException("allocator: expected a BufferAllocator but got null");
         if (!Files.isRegularFile(file)) {
@@ -159,30 +239,38 @@ final class ArrowFileIO {
             }
             Map<String, String> meta = root.getSchema().getCustomMetadata();
             checkKind(file, kind, meta);
-            if (blocks.size() != 1) {
-                throw new KascadeFileException(file, "holds " + blocks.size() + " record batches, expected exactly 1");
-            }
-            ArrowBlock block = blocks.get(0);
-            long end = block.getOffset() + block.getMetadataLength() + block.getBodyLength();
-            if (block.getOffset() < MAGIC.length || block.getMetadataLength() < 0 || block.getBodyLength() < 0 || end > size) {
-                throw new KascadeFileException(file, "truncated or corrupt: the record batch at byte " + block.getOffset()
-                        + " ends at byte " + end + " but the file has " + size + " bytes");
-            }
-            try {
-                reader.loadRecordBatch(block);
-            } catch (IOException | RuntimeException e) {
-                throw new KascadeFileException(file, "truncated or corrupt record batch (" + e.getMessage() + ")", e);
-            }
-            String stored = meta.get(FileMetadata.CRC32C);
-            if (stored != null) {
-                String actual = checksum(meta, root.getFieldVectors());
-                if (!stored.equalsIgnoreCase(actual)) {
-                    throw new KascadeFileException(file, "corrupt: checksum " + FileMetadata.CRC32C + " is " + actual
-                            + " but the file records " + stored);
+            for (ArrowBlock block : blocks) {
+                long end = block.getOffset() + block.getMetadataLength() + block.getBodyLength();
+                if (block.getOffset() < MAGIC.length || block.getMetadataLength() < 0 || block.getBodyLength() < 0 || end > size) {
+                    throw new KascadeFileException(file, "truncated or corrupt: a record batch at byte " + block.getOffset()
+                            + " ends at byte " + end + " but the file has " + size + " bytes");
                 }
             }
+            Batches batches = index -> {
+                try {
+                    reader.loadRecordBatch(blocks.get(index));
+                } catch (IOException | RuntimeException e) {
+                    throw new KascadeFileException(file, "truncated or corrupt record batch " + index + " (" + e.getMessage() + ")", e);
+                }
+                return root;
+            };
             try {
-                return body.read(root, meta);
+                int expected = body.expectBatches(meta, root.getSchema());
+                if (expected >= 0 && blocks.size() != expected) {
+                    throw new KascadeFileException(file, "holds " + blocks.size() + " record batches, expected " + expected);
+                }
+                String stored = meta.get(FileMetadata.CRC32C);
+                CRC32C crc = startChecksum(meta);
+                for (int b = 0; b < blocks.size(); b++) {
+                    batches.load(b);
+                    if (stored != null) updateChecksum(crc, root.getFieldVectors());
+                    body.checkBatch(b, root);
+                }
+                if (stored != null && !stored.equalsIgnoreCase(hex(crc))) {
+                    throw new KascadeFileException(file, "corrupt: checksum " + FileMetadata.CRC32C + " is " + hex(crc)
+                            + " but the file records " + stored);
+                }
+                return body.build(batches);
             } catch (MismatchedTargetException e) {
                 throw e;
             } catch (IllegalArgumentException | IllegalStateException | ClassCastException | IndexOutOfBoundsException e) {
@@ -251,16 +339,23 @@ final class ArrowFileIO {
     }
 
     /**
-     * CRC-32C over the metadata (sorted, without the checksum key) and then each column's value bytes in
-     * schema order (list children included; for booleans the packed bits), as 8 hex digits.
+     * The checksum is CRC-32C over the metadata (sorted, without the checksum key) and then, batch after batch,
+     * each column's value bytes in schema order (list children included; for booleans the packed bits).
      */
-    static String checksum(Map<String, String> meta, List<FieldVector> vectors) {
+    private static CRC32C startChecksum(Map<String, String> meta) {
         CRC32C crc = new CRC32C();
         for (Map.Entry<String, String> e : new TreeMap<>(meta).entrySet()) {
             if (e.getKey().equals(FileMetadata.CRC32C)) continue;
             crc.update((e.getKey() + '=' + e.getValue() + '\n').getBytes(StandardCharsets.UTF_8));
         }
+        return crc;
+    }
+
+    private static void updateChecksum(CRC32C crc, List<FieldVector> vectors) {
         for (FieldVector v : vectors) updateValues(crc, v);
+    }
+
+    private static String hex(CRC32C crc) {
         return HexFormat.of().toHexDigits((int) crc.getValue());
     }
 
@@ -275,12 +370,7 @@ final class ArrowFileIO {
         }
         long count = vector.getValueCount();
         long bytes = vector instanceof BitVector ? (count + 7) / 8 : count * fixed.getTypeWidth();
-        ArrowBuf data = fixed.getDataBuffer();
-        if (bytes > data.capacity()) {
-            throw new IllegalArgumentException("column '" + vector.getName() + "': value buffer of " + data.capacity()
-                    + " bytes is too small for " + count + " values");
-        }
-        MemorySegment segment = MemorySegment.ofAddress(data.memoryAddress()).reinterpret(bytes);
+        MemorySegment segment = ArrowColumns.segment(fixed.getDataBuffer(), bytes, null);
         for (long off = 0; off < bytes; off += 1 << 30) {
             long n = Math.min(1 << 30, bytes - off);
             crc.update(segment.asSlice(off, n).asByteBuffer());

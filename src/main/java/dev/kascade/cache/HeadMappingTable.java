@@ -141,6 +141,10 @@ public final class HeadMappingTable implements AutoCloseable {
         allocator.close();
     }
 
+    public boolean isClosed() {
+        return closed;
+    }
+
     List<Field> fields() {
         return fields;
     }

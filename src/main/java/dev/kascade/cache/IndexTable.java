@@ -4,7 +4,6 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.List;
-import org.apache.arrow.memory.ArrowBuf;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.FieldVector;
@@ -64,8 +63,9 @@ public final class IndexTable implements AutoCloseable {
             countVector = ArrowColumns.allocate(fields.get(0), allocator, entries());
             indexVector = ArrowColumns.allocate(fields.get(1), allocator, entries());
             this.vectors = List.of(countVector, indexVector);
-            this.counts = segment(ArrowColumns.valueBuffer(countVector), (long) entries() * Integer.BYTES);
-            this.indices = segment(ArrowColumns.valueBuffer(indexVector), (long) entries() * maxK * Integer.BYTES);
+            this.counts = ArrowColumns.segment(ArrowColumns.valueBuffer(countVector), (long) entries() * Integer.BYTES, scope);
+            this.indices = ArrowColumns.segment(ArrowColumns.valueBuffer(indexVector),
+                    (long) entries() * maxK * Integer.BYTES, scope);
             indices.fill((byte) 0xFF);
         } catch (RuntimeException e) {
             scope.close();
@@ -74,13 +74,6 @@ public final class IndexTable implements AutoCloseable {
             allocator.close();
             throw e;
         }
-    }
-
-    private MemorySegment segment(ArrowBuf buf, long bytes) {
-        if (buf.capacity() < bytes) {
-            throw new IllegalStateException("Arrow buffer of " + buf.capacity() + " bytes is smaller than " + bytes);
-        }
-        return MemorySegment.ofAddress(buf.memoryAddress()).reinterpret(bytes, scope, null);
     }
 
     /** An empty table with its own allocator. */

@@ -8,14 +8,14 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.arrow.memory.ArrowBuf;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.types.pojo.Schema;
 
 /**
  * The {@code index_table} file: the table's columns {@code count: int32} and
- * {@code indices: fixed_size_list<int32>[maxK]}, one row per entry, with the shape
+ * {@code indices: fixed_size_list<int32>[maxK]}, one row per entry in one record batch, with the shape
  * {@code [layers, batch, tiles, kv_heads, max_k]} in the schema metadata. See docs/arrow-formats.md.
  */
 final class IndexTableFormat {
@@ -29,21 +29,17 @@ final class IndexTableFormat {
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put(FileMetadata.SHAPE, FileMetadata.intList(shape(table)));
         meta.put(FileMetadata.DIMS, FileMetadata.nameList(DIMS));
-        ArrowFileIO.write(file, mode, FileMetadata.KIND_INDEX_TABLE, meta, table.fields(), table.vectors(), table.entries());
+        ArrowFileIO.write(file, mode, FileMetadata.KIND_INDEX_TABLE, meta, table.fields(),
+                ArrowFileIO.single(table.fields(), table.vectors(), table.entries()));
     }
 
     static IndexTable read(Path file, BufferAllocator readAllocator, BufferAllocator allocator) throws IOException {
-        return ArrowFileIO.read(file, FileMetadata.KIND_INDEX_TABLE, readAllocator, (root, meta) -> {
-            int[] s = parse(meta, root);
-            IndexTable table = allocator == null
-                    ? IndexTable.allocate(s[0], s[1], s[2], s[3], s[4])
-                    : IndexTable.allocate(s[0], s[1], s[2], s[3], s[4], allocator);
-            try {
-                copy(root, table);
-                return table;
-            } catch (RuntimeException e) {
-                table.close();
-                throw e;
+        return ArrowFileIO.read(file, FileMetadata.KIND_INDEX_TABLE, readAllocator, new Body(file, null) {
+            @Override
+            IndexTable target() {
+                return allocator == null
+                        ? IndexTable.allocate(shape[0], shape[1], shape[2], shape[3], shape[4])
+                        : IndexTable.allocate(shape[0], shape[1], shape[2], shape[3], shape[4], allocator);
             }
         });
     }
@@ -51,34 +47,67 @@ final class IndexTableFormat {
     static void readInto(Path file, BufferAllocator readAllocator, IndexTable table) throws IOException {
         if (table == null) throw new IllegalArgumentException("table: expected an IndexTable but got null");
         if (table.isClosed()) throw new IllegalStateException("table: the IndexTable is closed");
-        ArrowFileIO.read(file, FileMetadata.KIND_INDEX_TABLE, readAllocator, (root, meta) -> {
-            int[] s = parse(meta, root);
-            if (!Arrays.equals(s, shape(table))) {
-                throw new MismatchedTargetException(file + ": holds an index_table " + Arrays.toString(s) + " "
-                        + Arrays.toString(DIMS) + " but the target table is " + Arrays.toString(shape(table))
+        ArrowFileIO.read(file, FileMetadata.KIND_INDEX_TABLE, readAllocator, new Body(file, table) {
+            @Override
+            IndexTable target() {
+                return table;
+            }
+        });
+    }
+
+    /** Checks an index_table file (one record batch) and copies it into {@link #target()}. */
+    private abstract static class Body implements ArrowFileIO.FileBody<IndexTable> {
+        private final Path file;
+        private final IndexTable into;
+        int[] shape;
+
+        Body(Path file, IndexTable into) {
+            this.file = file;
+            this.into = into;
+        }
+
+        abstract IndexTable target();
+
+        @Override
+        public int expectBatches(Map<String, String> meta, Schema schema) {
+            shape = FileMetadata.requireShape(meta.get(FileMetadata.SHAPE), DIMS);
+            long entries = (long) shape[0] * shape[1] * shape[2] * shape[3];
+            if (entries * shape[4] > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " holds more than "
+                        + Integer.MAX_VALUE + " slots");
+            }
+            ArrowColumns.requireFields(schema.getFields(), List.of(ArrowColumns.intField(IndexTable.COUNT),
+                    ArrowColumns.intListField(IndexTable.INDICES, shape[4])));
+            if (into != null && !Arrays.equals(shape, shape(into))) {
+                throw new MismatchedTargetException(file + ": holds an index_table " + Arrays.toString(shape) + " "
+                        + Arrays.toString(DIMS) + " but the target table is " + Arrays.toString(shape(into))
                         + "; refusing to load into a mismatched table");
             }
-            checkEntries(root, s);
-            copy(root, table);
-            return null;
-        });
+            return 1;
+        }
+
+        @Override
+        public void checkBatch(int index, VectorSchemaRoot root) {
+            ArrowColumns.requireRows(root.getFieldVectors(), shape[0] * shape[1] * shape[2] * shape[3], "");
+            checkEntries(root, shape);
+        }
+
+        @Override
+        public IndexTable build(ArrowFileIO.Batches batches) throws IOException {
+            VectorSchemaRoot root = batches.load(0);
+            IndexTable table = target();
+            try {
+                copy(root, table);
+                return table;
+            } catch (RuntimeException e) {
+                if (table != into) table.close();
+                throw e;
+            }
+        }
     }
 
     private static int[] shape(IndexTable t) {
         return new int[] {t.layers(), t.batch(), t.tiles(), t.kvHeads(), t.maxK()};
-    }
-
-    private static int[] parse(Map<String, String> meta, VectorSchemaRoot root) {
-        int[] s = FileMetadata.requireShape(meta.get(FileMetadata.SHAPE), DIMS);
-        long entries = (long) s[0] * s[1] * s[2] * s[3];
-        if (entries * s[4] > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("shape " + Arrays.toString(s) + " holds more than " + Integer.MAX_VALUE + " slots");
-        }
-        ArrowColumns.requireColumns(root.getFieldVectors(),
-                List.of(ArrowColumns.intField(IndexTable.COUNT), ArrowColumns.intListField(IndexTable.INDICES, s[4])),
-                (int) entries);
-        checkEntries(root, s);
-        return s;
     }
 
     /** Every count in [0, maxK] and every stored index non-negative. */
@@ -116,15 +145,8 @@ final class IndexTableFormat {
         }
     }
 
-    /** The first {@code count} int32 values of a column (or of a list column's child), read-only use. */
+    /** The first {@code count} int32 values of a column (or of a list column's child), while the reader is open. */
     private static MemorySegment values(FieldVector column, long count) {
-        ArrowBuf buf = ArrowColumns.valueBuffer(column);
-        long bytes = count * Integer.BYTES;
-        if (buf.capacity() < bytes) {
-            throw new IllegalArgumentException("column '" + column.getName() + "': value buffer of " + buf.capacity()
-                    + " bytes is too small for " + count + " int32 values");
-        }
-        // Bounds checked above; the buffer lives until the reader closes, after this method's callers return.
-        return MemorySegment.ofAddress(buf.memoryAddress()).reinterpret(bytes);
+        return ArrowColumns.segment(ArrowColumns.valueBuffer(column), count * Integer.BYTES, null);
     }
 }

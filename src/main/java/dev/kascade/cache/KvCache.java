@@ -4,12 +4,9 @@ import dev.kascade.tensor.DType;
 import dev.kascade.tensor.Tensor;
 import dev.kascade.tensor.TensorViews;
 import java.lang.foreign.Arena;
-import java.util.ArrayList;
-import java.util.List;
+import org.apache.arrow.memory.ArrowBuf;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
-import org.apache.arrow.vector.FieldVector;
-import org.apache.arrow.vector.types.pojo.Field;
 
 /**
  * The key/value cache of every layer, in Arrow memory, with a length per (layer, sequence).
@@ -21,13 +18,14 @@ import org.apache.arrow.vector.types.pojo.Field;
  * kernel reads front to back. Positions at or past {@link #length(int, int)} are zero until written.
  *
  * <h2>Arrow storage</h2>
- * Each buffer is a real Arrow vector: a not-nullable {@code FixedSizeListVector} named {@code k_<layer>} or
- * {@code v_<layer>} with list size {@code headDim} and one row per {@code (seq, kvHead, position)}; its child
- * holds the elements ({@code Float4Vector} for f32, {@code Float2Vector} (Arrow half float) for f16,
- * {@code UInt2Vector} holding the raw bits for bf16). The child's value buffer is the block above, and
- * {@link #keys(int)}/{@link #values(int)} are zero-copy views of it. The vectors are written as they are by
- * {@link ArrowFiles#save(java.nio.file.Path, KvCache)}. One Arrow vector holds at most 2^31-1 values, so
- * {@code batch * kvHeads * capacity * headDim} must stay below that.
+ * Each buffer is one Arrow {@link ArrowBuf} from the cache's allocator, and {@link #keys(int)}/{@link #values(int)}
+ * are zero-copy views of it. Saved ({@link ArrowFiles#save(java.nio.file.Path, KvCache)}), the cache is one
+ * record batch per sequence with the not-nullable columns {@code k_0, v_0, k_1, v_1, ...}, each a
+ * {@code fixed_size_list<T>[headDim]} of {@code kvHeads * capacity} rows ({@code T}: float32 for f32, Arrow half
+ * float for f16, uint16 holding the raw bits for bf16) whose child buffer is a zero-copy slice of the layer's
+ * buffer. Concatenating a column's batches gives the {@code [batch][kvHeads][capacity][headDim]} block.
+ * One Arrow vector holds at most 2^31-1 values, so {@code kvHeads * capacity * headDim} (one sequence of one
+ * layer) must stay below that; the batch is not limited by it.
  *
  * <h2>Ownership and threads</h2>
  * The cache owns its memory (a child of the given allocator, or its own root allocator) and frees it in
@@ -45,8 +43,8 @@ public final class KvCache implements AutoCloseable {
     private final BufferAllocator allocator;
     private final BufferAllocator ownedRoot;
     private final Arena scope;
-    private final List<Field> fields;
-    private final List<FieldVector> vectors;
+    private final ArrowBuf[] keyBuffers;
+    private final ArrowBuf[] valueBuffers;
     private final Tensor[] keys;
     private final Tensor[] values;
     private final int[][] lengths;
@@ -63,21 +61,29 @@ public final class KvCache implements AutoCloseable {
         this.ownedRoot = ownedRoot;
         this.allocator = parent.newChildAllocator("kv-cache", 0, Long.MAX_VALUE);
         this.scope = Arena.ofShared();
-        this.fields = new ArrayList<>(2 * layers);
-        this.vectors = new ArrayList<>(2 * layers);
+        this.keyBuffers = new ArrowBuf[layers];
+        this.valueBuffers = new ArrowBuf[layers];
         this.keys = new Tensor[layers];
         this.values = new Tensor[layers];
         this.lengths = new int[layers][batch];
-        int rows = rows();
+        long bytes = layerBytes();
         try {
             for (int l = 0; l < layers; l++) {
-                keys[l] = addColumn(keyColumn(l), rows);
-                values[l] = addColumn(valueColumn(l), rows);
+                keyBuffers[l] = zeroed(bytes);
+                keys[l] = TensorViews.of(keyBuffers[l], 0, scope, dtype, batch, kvHeads, capacity, headDim);
+                valueBuffers[l] = zeroed(bytes);
+                values[l] = TensorViews.of(valueBuffers[l], 0, scope, dtype, batch, kvHeads, capacity, headDim);
             }
         } catch (RuntimeException e) {
             close();
             throw e;
         }
+    }
+
+    private ArrowBuf zeroed(long bytes) {
+        ArrowBuf buf = allocator.buffer(bytes);
+        buf.setZero(0, buf.capacity());
+        return buf;
     }
 
     /** A zeroed cache with its own allocator (freed by {@link #close()}). */
@@ -107,24 +113,21 @@ public final class KvCache implements AutoCloseable {
         requirePositive("capacity", capacity);
         requirePositive("headDim", headDim);
         if (dtype == null) throw new IllegalArgumentException("dtype: expected f32, f16 or bf16 but got null");
-        long elements = (long) batch * kvHeads * capacity * headDim;
-        if (elements > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("batch * kvHeads * capacity * headDim = " + batch + " * " + kvHeads
-                    + " * " + capacity + " * " + headDim + " = " + elements
-                    + " elements per layer exceeds one Arrow vector's limit of " + Integer.MAX_VALUE);
+        long perSequence = (long) kvHeads * capacity * headDim;
+        if (perSequence > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("kvHeads * capacity * headDim = " + kvHeads + " * " + capacity + " * "
+                    + headDim + " = " + perSequence + " elements per sequence and layer exceeds one Arrow vector's limit of "
+                    + Integer.MAX_VALUE);
+        }
+        try {
+            Math.multiplyExact(Math.multiplyExact(perSequence, (long) batch), 2L * dtype.byteSize() * layers);
+        } catch (ArithmeticException e) {
+            throw new IllegalArgumentException("layers * batch * kvHeads * capacity * headDim: the cache size overflows 64 bits");
         }
     }
 
     private static void requirePositive(String name, int value) {
         if (value <= 0) throw new IllegalArgumentException(name + ": expected > 0 but got " + value);
-    }
-
-    private Tensor addColumn(String name, int rows) {
-        Field field = ArrowColumns.tensorField(name, dtype, headDim);
-        FieldVector vector = ArrowColumns.allocate(field, allocator, rows);
-        fields.add(field);
-        vectors.add(vector);
-        return TensorViews.of(ArrowColumns.valueBuffer(vector), 0, scope, dtype, batch, kvHeads, capacity, headDim);
     }
 
     static String keyColumn(int layer) {
@@ -317,7 +320,8 @@ public final class KvCache implements AutoCloseable {
         if (closed) return;
         closed = true;
         scope.close();
-        for (FieldVector vector : vectors) vector.close();
+        for (ArrowBuf buf : keyBuffers) if (buf != null) buf.close();
+        for (ArrowBuf buf : valueBuffers) if (buf != null) buf.close();
         allocator.close();
         if (ownedRoot != null) ownedRoot.close();
     }
@@ -327,24 +331,31 @@ public final class KvCache implements AutoCloseable {
         return closed;
     }
 
-    /** Bytes of key and value storage (excluding Arrow validity bitmaps). */
+    /** Bytes of key and value storage. */
     public long byteSize() {
-        return 2L * layers * rows() * headDim * dtype.byteSize();
+        return 2L * layers * layerBytes();
     }
 
-    // --- package-private: the Arrow IPC writer and reader ---
-
-    int rows() {
-        return batch * kvHeads * capacity;
+    private long layerBytes() {
+        return (long) batch * kvHeads * capacity * headDim * dtype.byteSize();
     }
 
-    List<Field> fields() {
-        return fields;
+    // --- package-private: the Arrow IPC writer ---
+
+    /** The allocator that owns the cache's buffers. */
+    BufferAllocator allocator() {
+        return allocator;
     }
 
-    List<FieldVector> vectors() {
+    /** Rows of one saved record batch (one sequence): {@code kvHeads * capacity}. */
+    int rowsPerSequence() {
+        return kvHeads * capacity;
+    }
+
+    /** The buffer of layer {@code layer}'s keys ({@code value == false}) or values. */
+    ArrowBuf buffer(int layer, boolean value) {
         checkOpen();
-        return vectors;
+        return value ? valueBuffers[layer] : keyBuffers[layer];
     }
 
     int[][] lengthsTable() {

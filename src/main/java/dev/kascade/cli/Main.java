@@ -15,10 +15,16 @@ public final class Main {
     static Map<String, Command> commands() {
         Map<String, Command> m = new LinkedHashMap<>();
         for (Command c : List.<Command>of(
-                // Each subsystem adds its commands here.
+                new dev.kascade.cache.ArrowInfoCommand(),
+                new InfoCommand(),
+                new SelftestCommand(),
+                new PtxCommand(),
+                new TracesCommand(),
+                new PlanCommand(),
+                new CudaSmokeCommand(),
+                new DecodeCheckCommand(),
                 new BenchCommand(),
-                new ReportCommand(),
-                new dev.kascade.cache.ArrowInfoCommand()
+                new ReportCommand()
         )) {
             m.put(c.name(), c);
         }
@@ -64,7 +70,7 @@ public final class Main {
         out.println("usage: kascade <command> [options]   (kascade <command> --help for details)");
         out.println();
         for (Command c : cmds.values()) {
-            out.printf("  %-10s %s%n", c.name(), c.summary());
+            out.printf("  %-13s %s%n", c.name(), c.summary());
         }
     }
 }

@@ -65,7 +65,53 @@ public final class Bf16Pairs {
         int h = 0;
         for (; h + 4 <= rows; h += 4) {
             int q0 = qOff + h * d, q1 = q0 + d, q2 = q1 + d, q3 = q2 + d;
-            for (int j = 0; j < nb; j++) {
+            int j = 0;
+            {
+                // Two keys per pass: every query chunk loaded feeds four FMAs, and eight independent
+                // accumulator chains keep both FMA pipes busy (measured 15-20% faster than one key per
+                // pass for dense decode and anchor scores at d = 128, in cache). A blend/rearrange tree
+                // summing the 8 accumulators together measured slower than 8 reduceLanes (0.42 vs 0.27 ms
+                // for 8 x 1024 keys), so each sum is reduced on its own.
+                for (; j + 2 <= nb; j += 2) {
+                    long rowA = base + (positions == null ? first + j : positions[posOff + j]) * rowBytes;
+                    long rowB = base + (positions == null ? first + j + 1 : positions[posOff + j + 1]) * rowBytes;
+                    FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+                    FloatVector b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+                    for (int c = 0; c < d; c += CHUNK) {
+                        IntVector wa = IntVector.fromMemorySegment(I, seg, rowA + 2L * c, LE);
+                        IntVector wb = IntVector.fromMemorySegment(I, seg, rowB + 2L * c, LE);
+                        FloatVector kea = wa.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+                        FloatVector koa = wa.and(0xFFFF0000).reinterpretAsFloats();
+                        FloatVector keb = wb.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+                        FloatVector kob = wb.and(0xFFFF0000).reinterpretAsFloats();
+                        FloatVector x = FloatVector.fromArray(F, q, q0 + c), y = FloatVector.fromArray(F, q, q0 + c + L);
+                        a0 = y.fma(koa, x.fma(kea, a0));
+                        b0 = y.fma(kob, x.fma(keb, b0));
+                        x = FloatVector.fromArray(F, q, q1 + c);
+                        y = FloatVector.fromArray(F, q, q1 + c + L);
+                        a1 = y.fma(koa, x.fma(kea, a1));
+                        b1 = y.fma(kob, x.fma(keb, b1));
+                        x = FloatVector.fromArray(F, q, q2 + c);
+                        y = FloatVector.fromArray(F, q, q2 + c + L);
+                        a2 = y.fma(koa, x.fma(kea, a2));
+                        b2 = y.fma(kob, x.fma(keb, b2));
+                        x = FloatVector.fromArray(F, q, q3 + c);
+                        y = FloatVector.fromArray(F, q, q3 + c + L);
+                        a3 = y.fma(koa, x.fma(kea, a3));
+                        b3 = y.fma(kob, x.fma(keb, b3));
+                    }
+                    int o = h * BlockMath.BLOCK + j;
+                    s[o] = a0.reduceLanes(VectorOperators.ADD);
+                    s[o + 1] = b0.reduceLanes(VectorOperators.ADD);
+                    s[o + BlockMath.BLOCK] = a1.reduceLanes(VectorOperators.ADD);
+                    s[o + BlockMath.BLOCK + 1] = b1.reduceLanes(VectorOperators.ADD);
+                    s[o + 2 * BlockMath.BLOCK] = a2.reduceLanes(VectorOperators.ADD);
+                    s[o + 2 * BlockMath.BLOCK + 1] = b2.reduceLanes(VectorOperators.ADD);
+                    s[o + 3 * BlockMath.BLOCK] = a3.reduceLanes(VectorOperators.ADD);
+                    s[o + 3 * BlockMath.BLOCK + 1] = b3.reduceLanes(VectorOperators.ADD);
+                }
+            }
+            for (; j < nb; j++) {
                 long row = base + (positions == null ? first + j : positions[posOff + j]) * rowBytes;
                 FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
                 for (int c = 0; c < d; c += CHUNK) {

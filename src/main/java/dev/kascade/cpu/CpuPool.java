@@ -1,6 +1,7 @@
 package dev.kascade.cpu;
 
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -12,7 +13,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * short sequences, late and early prefill tiles) balance themselves. A call blocks until every task
  * has run. Workers park between calls (no spinning: this machine's cores are shared).
  *
- * <p>Calls are serialised by a lock; a call made from inside a running job (or while the lock is held
+ * <p>A helper joins a call only while the call is open: once the caller has run out of tasks it closes
+ * the call and waits just for the helpers already inside, never for one that the (busy, shared) OS has
+ * not scheduled yet. Calls are serialised by a lock; a call made from inside a running job (or while the lock is held
  * by the same thread) runs its tasks inline on that thread, so nesting cannot deadlock. An exception
  * thrown by a task is rethrown to the caller after the remaining tasks finish.
  */
@@ -28,8 +31,11 @@ public final class CpuPool {
     private final Thread[] helpers;
     private final ReentrantLock lock = new ReentrantLock();
     private final AtomicInteger next = new AtomicInteger();
-    private final AtomicInteger active = new AtomicInteger();
-    // (generation << 32) | helpers taking part: read once by a worker, so both halves belong to one call.
+    // gate = (generation << 33) | CLOSED bit | helpers inside the current call
+    private static final long CLOSED = 1L << 32;
+    private static final long INSIDE = CLOSED - 1;
+    private final AtomicLong gate = new AtomicLong();
+    // (generation << 32) | helpers asked: read once by a worker, so both halves belong to one call.
     private volatile long state;
     private volatile Job job;
     private volatile int tasks;
@@ -76,6 +82,21 @@ public final class CpuPool {
         }
     }
 
+    /**
+     * Work (in multiply-adds) below which handing tasks to other threads costs more than it saves: waking
+     * a parked thread takes microseconds, and far longer when the machine is oversubscribed.
+     */
+    public static final long MIN_PARALLEL_WORK = 1L << 19;
+
+    /** Like {@link #run(int, Job)}, but on the calling thread alone when {@code work < MIN_PARALLEL_WORK}. */
+    public void run(int taskCount, Job job, long work) {
+        if (work < MIN_PARALLEL_WORK) {
+            runInline(taskCount, job);
+        } else {
+            run(taskCount, job);
+        }
+    }
+
     /** Runs {@code job.run(t, worker)} for every {@code t} in {@code [0, taskCount)} and waits for all. */
     public void run(int taskCount, Job job) {
         if (taskCount <= 0) {
@@ -95,8 +116,8 @@ public final class CpuPool {
             this.failure = null;
             this.caller = Thread.currentThread();
             next.set(0);
-            active.set(taking);
             long generation = (state >>> 32) + 1;
+            gate.set(generation << 33);
             state = (generation << 32) | taking;
             for (int i = 0; i < taking; i++) {
                 LockSupport.unpark(helpers[i]);
@@ -106,7 +127,11 @@ public final class CpuPool {
             } catch (Throwable t) {
                 failure = t;
             }
-            while (active.get() != 0) {
+            long g;
+            do {
+                g = gate.get();
+            } while (!gate.compareAndSet(g, g | CLOSED));
+            while ((gate.get() & INSIDE) != 0) {
                 LockSupport.park(this);
             }
             this.job = null;
@@ -128,6 +153,19 @@ public final class CpuPool {
         }
     }
 
+    /** Joins call {@code generation} if it is still open. */
+    private boolean enter(long generation) {
+        while (true) {
+            long g = gate.get();
+            if ((g >>> 33) != generation || (g & CLOSED) != 0) {
+                return false;
+            }
+            if (gate.compareAndSet(g, g + 1)) {
+                return true;
+            }
+        }
+    }
+
     private boolean isWorkerThread() {
         Thread me = Thread.currentThread();
         for (Thread h : helpers) {
@@ -145,15 +183,16 @@ public final class CpuPool {
             }
             seen = s >>> 32;
             int taking = (int) s;
-            if (worker > taking) {
-                continue; // not needed for this call
+            if (worker > taking || !enter(seen)) {
+                continue; // not needed, or the call is already over
             }
             try {
                 drain(job, tasks, worker);
             } catch (Throwable t) {
                 failure = t;
             } finally {
-                if (active.decrementAndGet() == 0) {
+                long after = gate.decrementAndGet();
+                if ((after & CLOSED) != 0 && (after & INSIDE) == 0) {
                     LockSupport.unpark(caller);
                 }
             }

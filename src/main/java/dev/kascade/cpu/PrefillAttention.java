@@ -48,6 +48,7 @@ public final class PrefillAttention {
     private final float[][] acc;
     private final float[][] rowScratch;
     private final CpuPool.Job denseJob = this::denseTask;
+    private final int[] allTokens;
 
     // per call (prepare)
     private Tensor q;
@@ -79,6 +80,7 @@ public final class PrefillAttention {
         this.group = qHeads / kvHeads;
         this.tile = tile;
         this.maxRows = group * tile;
+        this.allTokens = new int[batch];
         int w = pool.parallelism();
         qTile = new float[w][maxRows * headDim];
         keyBlock = new float[w][BlockMath.BLOCK * headDim];
@@ -127,7 +129,7 @@ public final class PrefillAttention {
         }
         int[] ql = qLens;
         if (ql == null) {
-            ql = new int[batch];
+            ql = allTokens; // reused: steady-state calls allocate nothing
             Arrays.fill(ql, t);
         }
         if (ql.length != batch) throw new IllegalArgumentException("qLens: expected " + batch + " entries but got " + ql.length);
@@ -202,6 +204,15 @@ public final class PrefillAttention {
         return unitTile[u];
     }
 
+    /** Rough multiply-adds of dense causal attention for the current call (to skip the pool on tiny calls). */
+    public long work() {
+        long w = 0;
+        for (int b = 0; b < batch; b++) {
+            w += (long) qLens[b] * lengths[b];
+        }
+        return w * qHeads * headDim * 2;
+    }
+
     /** True when the memory of the current call may be read by the pool's workers. */
     public boolean shareable() {
         return pool.canShare(q.segment()) && pool.canShare(k.segment()) && pool.canShare(v.segment())
@@ -239,7 +250,7 @@ public final class PrefillAttention {
     public void dense(Tensor q, Tensor k, Tensor v, int[] lengths, int[] qLens, Tensor out) {
         prepare(q, k, v, lengths, qLens, out);
         try {
-            if (shareable()) pool.run(units, denseJob);
+            if (shareable()) pool.run(units, denseJob, work());
             else pool.runInline(units, denseJob);
         } finally {
             release();

@@ -15,6 +15,8 @@ public final class BuiltinKernels {
     public static List<KernelSpec> all() {
         List<KernelSpec> all = new ArrayList<>();
         // Each kernel family adds its specs here.
+        all.addAll(dev.kascade.kernels.corpus.CorpusKernels.specs());
+        all.addAll(dev.kascade.kernels.attention.AttentionKernels.specs());
         return List.copyOf(all);
     }
 

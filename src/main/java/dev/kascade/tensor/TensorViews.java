@@ -2,6 +2,7 @@ package dev.kascade.tensor;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 import org.apache.arrow.memory.ArrowBuf;
 import org.apache.arrow.vector.BaseFixedWidthVector;
@@ -32,8 +33,10 @@ public final class TensorViews {
      * @param scope closed by the buffer's owner before the buffer is released; the view dies with it
      * @throws IllegalArgumentException if the buffer is released or too small, or the offset is negative
      */
+    @SuppressWarnings("restricted") // bounds and liveness are checked below, the lifetime is the scope's
     public static Tensor of(ArrowBuf buf, long byteOffset, Arena scope, DType dtype, long... shape) {
         if (buf == null) throw new IllegalArgumentException("buf: expected an ArrowBuf but got null");
+        if (scope == null) throw new IllegalArgumentException("scope: expected the Arena that bounds the view's lifetime but got null");
         if (buf.refCnt() <= 0) {
             throw new IllegalArgumentException("buf: the ArrowBuf is already released (reference count "
                     + buf.refCnt() + "); a view would read freed memory");
@@ -131,8 +134,59 @@ public final class TensorViews {
             MemorySegment.copy(src.segment(), srcIndex * b, dst.segment(), dstIndex * b, count * b);
             return;
         }
-        for (long i = 0; i < count; i++) {
-            dst.setFlat(dstIndex + i, src.getFlat(srcIndex + i));
+        convert(src.dtype(), src.segment(), srcIndex, dst.dtype(), dst.segment(), dstIndex, count);
+    }
+
+    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED;
+    private static final ValueLayout.OfShort I16 = ValueLayout.JAVA_SHORT_UNALIGNED;
+
+    /*
+     * Dtype conversion: one small method per (from, to) pair, so each is JIT-compiled on its own as a plain
+     * counted loop without per-element dispatch (a shared method deoptimises as new pairs show up).
+     * Traffic: n * (from + to bytes); bounds were checked by the caller.
+     */
+    private static void convert(DType from, MemorySegment s, long si, DType to, MemorySegment d, long di, long n) {
+        switch (from) {
+            case F32 -> {
+                if (to == DType.F16) f32ToF16(s, si, d, di, n);
+                else f32ToBf16(s, si, d, di, n);
+            }
+            case F16 -> {
+                if (to == DType.F32) f16ToF32(s, si, d, di, n);
+                else f16ToBf16(s, si, d, di, n);
+            }
+            case BF16 -> {
+                if (to == DType.F32) bf16ToF32(s, si, d, di, n);
+                else bf16ToF16(s, si, d, di, n);
+            }
+        }
+    }
+
+    private static void f32ToF16(MemorySegment s, long si, MemorySegment d, long di, long n) {
+        for (long i = 0; i < n; i++) d.setAtIndex(I16, di + i, Float.floatToFloat16(s.getAtIndex(F32, si + i)));
+    }
+
+    private static void f32ToBf16(MemorySegment s, long si, MemorySegment d, long di, long n) {
+        for (long i = 0; i < n; i++) d.setAtIndex(I16, di + i, DType.floatToBf16(s.getAtIndex(F32, si + i)));
+    }
+
+    private static void f16ToF32(MemorySegment s, long si, MemorySegment d, long di, long n) {
+        for (long i = 0; i < n; i++) d.setAtIndex(F32, di + i, Float.float16ToFloat(s.getAtIndex(I16, si + i)));
+    }
+
+    private static void f16ToBf16(MemorySegment s, long si, MemorySegment d, long di, long n) {
+        for (long i = 0; i < n; i++) {
+            d.setAtIndex(I16, di + i, DType.floatToBf16(Float.float16ToFloat(s.getAtIndex(I16, si + i))));
+        }
+    }
+
+    private static void bf16ToF32(MemorySegment s, long si, MemorySegment d, long di, long n) {
+        for (long i = 0; i < n; i++) d.setAtIndex(F32, di + i, DType.bf16ToFloat(s.getAtIndex(I16, si + i)));
+    }
+
+    private static void bf16ToF16(MemorySegment s, long si, MemorySegment d, long di, long n) {
+        for (long i = 0; i < n; i++) {
+            d.setAtIndex(I16, di + i, Float.floatToFloat16(DType.bf16ToFloat(s.getAtIndex(I16, si + i))));
         }
     }
 

@@ -65,13 +65,10 @@ class KascadePrefillerTest {
     }
 
     static Stream<Arguments> shapes() {
-        Stream.Builder<Arguments> s = Stream.builder();
-        for (DType t : DType.values()) {
-            s.add(Arguments.of(t, 1, 64));
-            s.add(Arguments.of(t, 4, 64));
-            s.add(Arguments.of(t, 8, 128));
-        }
-        return s.build();
+        // Every dtype, GQA ratios 1/4/8 and head dims 64/128, in six combinations (keeps the class fast).
+        return Stream.of(Arguments.of(DType.F32, 1, 64), Arguments.of(DType.F32, 8, 128),
+                Arguments.of(DType.F16, 4, 64), Arguments.of(DType.F16, 1, 128),
+                Arguments.of(DType.BF16, 8, 64), Arguments.of(DType.BF16, 4, 128));
     }
 
     /**

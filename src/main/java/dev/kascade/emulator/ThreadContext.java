@@ -1,0 +1,248 @@
+package dev.kascade.emulator;
+
+import dev.kascade.kernel.KernelContext;
+import dev.kascade.kernel.LaunchConfig;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
+/**
+ * The {@link KernelContext} of one emulated GPU thread: its ids, and the block's shared memory, barrier and
+ * warp collectives. One instance per thread, used only by that thread.
+ */
+final class ThreadContext extends KernelContext {
+    private static final VarHandle INTS = MethodHandles.arrayElementVarHandle(int[].class);
+    private static final VarHandle FLOATS = MethodHandles.arrayElementVarHandle(float[].class);
+
+    private final Block block;
+    private final Warp warpGroup;
+    private final LaunchConfig config;
+    private final int tx;
+    private final int ty;
+    /** {@code tx + ty * blockX}. */
+    final int linear;
+    final int lane;
+    final int warp;
+    /** The virtual thread running this context; set before it starts. */
+    Thread thread;
+
+    ThreadContext(Block block, int tx, int ty, int linear) {
+        this.block = block;
+        this.config = block.launch.config;
+        this.tx = tx;
+        this.ty = ty;
+        this.linear = linear;
+        this.lane = linear % WARP_SIZE;
+        this.warp = linear / WARP_SIZE;
+        this.warpGroup = block.warp(warp);
+    }
+
+    // ---------------------------------------------------------------- geometry
+
+    @Override
+    public int threadIdx() {
+        return tx;
+    }
+
+    @Override
+    public int threadIdxY() {
+        return ty;
+    }
+
+    @Override
+    public int blockIdx() {
+        return block.bx;
+    }
+
+    @Override
+    public int blockIdxY() {
+        return block.by;
+    }
+
+    @Override
+    public int blockIdxZ() {
+        return block.bz;
+    }
+
+    @Override
+    public int blockDim() {
+        return config.blockX();
+    }
+
+    @Override
+    public int blockDimY() {
+        return config.blockY();
+    }
+
+    @Override
+    public int gridDim() {
+        return config.gridX();
+    }
+
+    @Override
+    public int gridDimY() {
+        return config.gridY();
+    }
+
+    @Override
+    public int gridDimZ() {
+        return config.gridZ();
+    }
+
+    @Override
+    public int laneId() {
+        return lane;
+    }
+
+    @Override
+    public int warpId() {
+        return warp;
+    }
+
+    @Override
+    public int globalIdx() {
+        return block.bx * config.blockX() + tx;
+    }
+
+    // ---------------------------------------------------------------- shared memory and barriers
+
+    @Override
+    public float[] sharedF32(int n) {
+        return (float[]) block.sharedArray(this, CallSite.current(), true, n);
+    }
+
+    @Override
+    public int[] sharedI32(int n) {
+        return (int[]) block.sharedArray(this, CallSite.current(), false, n);
+    }
+
+    @Override
+    public float[] dynamicSharedF32() {
+        return (float[]) block.dynamicShared(true);
+    }
+
+    @Override
+    public int[] dynamicSharedI32() {
+        return (int[]) block.dynamicShared(false);
+    }
+
+    @Override
+    public void barrier() {
+        block.barrier(this, CallSite.current());
+    }
+
+    @Override
+    public int atomicAdd(int[] shared, int index, int value) {
+        block.checkShared(shared, "atomicAdd");
+        return (int) INTS.getAndAdd(shared, index, value);
+    }
+
+    @Override
+    public int atomicMax(int[] shared, int index, int value) {
+        block.checkShared(shared, "atomicMax");
+        while (true) {
+            int old = (int) INTS.getVolatile(shared, index);
+            if (old >= value || INTS.compareAndSet(shared, index, old, value)) {
+                return old;
+            }
+        }
+    }
+
+    @Override
+    public float atomicAdd(float[] shared, int index, float value) {
+        block.checkShared(shared, "atomicAdd");
+        while (true) {
+            float old = (float) FLOATS.getVolatile(shared, index);
+            if (FLOATS.compareAndSet(shared, index, old, old + value)) {
+                return old;
+            }
+        }
+    }
+
+    @Override
+    public float atomicMax(float[] shared, int index, float value) {
+        block.checkShared(shared, "atomicMax");
+        while (true) {
+            float old = (float) FLOATS.getVolatile(shared, index);
+            float m = Math.max(old, value);
+            if (Float.floatToRawIntBits(m) == Float.floatToRawIntBits(old)
+                    || FLOATS.compareAndSet(shared, index, old, m)) {
+                return old;
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- warp collectives
+
+    @Override
+    public float shuffleXor(float v, int mask) {
+        return f(warpGroup.exchange(this, Warp.Op.SHFL_XOR, "shuffleXor()", bits(v), mask));
+    }
+
+    @Override
+    public int shuffleXor(int v, int mask) {
+        return warpGroup.exchange(this, Warp.Op.SHFL_XOR, "shuffleXor()", v, mask);
+    }
+
+    @Override
+    public float shuffleDown(float v, int delta) {
+        return f(warpGroup.exchange(this, Warp.Op.SHFL_DOWN, "shuffleDown()", bits(v), delta));
+    }
+
+    @Override
+    public int shuffleDown(int v, int delta) {
+        return warpGroup.exchange(this, Warp.Op.SHFL_DOWN, "shuffleDown()", v, delta);
+    }
+
+    @Override
+    public float shuffleIdx(float v, int srcLane) {
+        return f(warpGroup.exchange(this, Warp.Op.SHFL_IDX, "shuffleIdx()", bits(v), srcLane));
+    }
+
+    @Override
+    public int shuffleIdx(int v, int srcLane) {
+        return warpGroup.exchange(this, Warp.Op.SHFL_IDX, "shuffleIdx()", v, srcLane);
+    }
+
+    @Override
+    public float warpSum(float v) {
+        return f(warpGroup.exchange(this, Warp.Op.SUM_F32, "warpSum()", bits(v), 0));
+    }
+
+    @Override
+    public float warpMax(float v) {
+        return f(warpGroup.exchange(this, Warp.Op.MAX_F32, "warpMax()", bits(v), 0));
+    }
+
+    @Override
+    public int warpSum(int v) {
+        return warpGroup.exchange(this, Warp.Op.SUM_I32, "warpSum()", v, 0);
+    }
+
+    @Override
+    public int warpMax(int v) {
+        return warpGroup.exchange(this, Warp.Op.MAX_I32, "warpMax()", v, 0);
+    }
+
+    @Override
+    public int ballot(boolean predicate) {
+        return warpGroup.exchange(this, Warp.Op.BALLOT, "ballot()", predicate ? 1 : 0, 0);
+    }
+
+    @Override
+    public void mmaBf16(float[] d, int[] a, int[] b, float[] c) {
+        warpGroup.mma(this, Warp.Op.MMA_BF16, "mmaBf16()", d, a, b, c);
+    }
+
+    @Override
+    public void mmaF16(float[] d, int[] a, int[] b, float[] c) {
+        warpGroup.mma(this, Warp.Op.MMA_F16, "mmaF16()", d, a, b, c);
+    }
+
+    private static int bits(float v) {
+        return Float.floatToRawIntBits(v);
+    }
+
+    private static float f(int bits) {
+        return Float.intBitsToFloat(bits);
+    }
+}

@@ -1,0 +1,44 @@
+package dev.kascade.kernels.corpus;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kascade.emulator.Emulator;
+import dev.kascade.kernels.BuiltinKernels;
+import dev.kascade.kernels.KernelSpec;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+
+/** Every corpus kernel in the CPU emulator against its plain-Java reference, on fresh random inputs. */
+class CorpusEmulatorTest {
+    @TestFactory
+    Stream<DynamicTest> everyCorpusKernelMatchesItsReference() {
+        long seed = System.nanoTime();
+        return CorpusCases.all().stream().map(c -> DynamicTest.dynamicTest(c.kernel(), () -> {
+            CaseResult r = c.run(Emulator.launcher(), seed);
+            assertTrue(r.passed(), () -> c.kernel() + " (seed " + seed + "): " + r.detail());
+            assertTrue(r.maxError() <= r.tolerance(), () -> c.kernel() + ": max error " + r.maxError());
+        }));
+    }
+
+    @Test
+    void everyCorpusSpecHasACaseAndIsRegistered() {
+        Set<String> specs = CorpusKernels.specs().stream().map(KernelSpec::name).collect(Collectors.toSet());
+        Set<String> cases = CorpusCases.all().stream().map(CorpusCase::kernel).collect(Collectors.toSet());
+        assertEquals(specs, cases);
+        List<String> builtin = BuiltinKernels.all().stream().map(KernelSpec::name).toList();
+        assertTrue(builtin.containsAll(specs), "BuiltinKernels.all() lists the corpus");
+    }
+
+    @Test
+    void aWrongKernelFailsItsCase() {
+        // The check must be able to fail: a launcher that does nothing leaves zeros where sums are expected.
+        CaseResult r = CorpusCases.all().getFirst().run((k, cfg, args) -> { }, 1);
+        assertTrue(!r.passed() && r.maxError() > 0, r::toString);
+    }
+}
