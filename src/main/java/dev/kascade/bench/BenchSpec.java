@@ -41,7 +41,7 @@ public record BenchSpec(BenchMode mode, String device, int context, int batch, i
     /** The defaults of the brief: 32 layers, 32/8 heads, d 128, bf16, 10%, anchors {0,2,8,13,14}, batch 1. */
     public static BenchSpec defaults(BenchMode mode) {
         return new BenchSpec(mode, "cpu", mode == BenchMode.DECODE ? DEFAULT_DECODE_CONTEXT : DEFAULT_PREFILL_CONTEXT,
-                1, 32, 32, 8, 128, DType.BF16, 0.10, WorkloadSpec.LLAMA_ANCHORS, 2, 5, 42);
+                1, 32, 32, 8, 128, DType.BF16, 0.10, WorkloadSpec.LLAMA_ANCHORS, 3, 15, 42);
     }
 
     @Override
