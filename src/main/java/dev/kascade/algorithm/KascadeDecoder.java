@@ -18,7 +18,8 @@ import java.util.Arrays;
  *       exact top-k per (sequence, KV head) into an {@link IndexSets}.</li>
  *   <li>{@link #anchor}: pass 1 reads K only (logits + log-sum-exp per query head, split-K); pass 2 pools
  *       {@code exp(logit - lse)} over the r heads of each group; pass 3 top-k; pass 4 sparse attention
- *       over the selected keys (identity head mapping).</li>
+ *       over the selected keys (identity head mapping), reading their logits kept from pass 1 and
+ *       gathering only V.</li>
  *   <li>{@link #reuse}: pass 4 only, KV head g reading the index set of anchor head {@code sourceHead[g]}.</li>
  * </ul>
  *
@@ -105,8 +106,9 @@ public final class KascadeDecoder {
         checkSets(indices, lengths);
         attention.scores(q, k, lengths, logits(), capacity, lse);
         select(lengths, indices);
+        // pass 4 reads the selected keys' logits from pass 1 instead of gathering K again
         attention.sparse(q, k, v, lengths, indices.positionsArray(), indices.offsetsArray(), indices.countsArray(),
-                identity, out);
+                identity, out, logits, capacity);
         write(result);
     }
 

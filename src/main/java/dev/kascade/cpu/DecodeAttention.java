@@ -57,6 +57,8 @@ public final class DecodeAttention {
     private int logitsStride;
     private int[] positions;
     private int[] setOffsets;
+    private float[] keptLogits;
+    private int keptStride;
 
     // task table and partial results, grown on demand
     private int taskCount;
@@ -163,7 +165,19 @@ public final class DecodeAttention {
      */
     public void sparse(Tensor q, Tensor k, Tensor v, int[] lengths, int[] positions, int[] setOffsets,
                        int[] setCounts, int[] sourceHead, float[] out) {
-        check(q, k, v, lengths, out, null, 0, null);
+        sparse(q, k, v, lengths, positions, setOffsets, setCounts, sourceHead, out, null, 0);
+    }
+
+    /**
+     * {@link #sparse(Tensor, Tensor, Tensor, int[], int[], int[], int[], int[], float[])} for an anchor layer
+     * whose logits are already known: {@code keptLogits[(b*qHeads + h)*keptStride + pos]} holds
+     * {@code q_h . k_pos / sqrt(d)} for every visible position (what {@link #scores} wrote). Then no K row
+     * is read again: only the selected V rows are gathered (half the bytes) and no QK product is recomputed.
+     * {@code keptLogits} null means "compute the logits from K" (the reuse path).
+     */
+    public void sparse(Tensor q, Tensor k, Tensor v, int[] lengths, int[] positions, int[] setOffsets,
+                       int[] setCounts, int[] sourceHead, float[] out, float[] keptLogits, int keptStride) {
+        check(q, k, v, lengths, out, keptLogits, keptStride, null);
         if (positions == null || setOffsets == null || setCounts == null || sourceHead == null) {
             throw new IllegalArgumentException("positions, setOffsets, setCounts, sourceHead: expected index sets but got null");
         }
@@ -185,7 +199,13 @@ public final class DecodeAttention {
                         + setCounts[s] + " does not fit positions[" + positions.length + "] (count must be >= 1)");
             }
         }
-        attend(Mode.SPARSE, q, k, v, lengths, out, null, 0, null, positions, setOffsets, setCounts, sourceHead);
+        this.keptLogits = keptLogits;
+        this.keptStride = keptStride;
+        try {
+            attend(Mode.SPARSE, q, k, v, lengths, out, null, 0, null, positions, setOffsets, setCounts, sourceHead);
+        } finally {
+            this.keptLogits = null;
+        }
     }
 
     private void check(Tensor q, Tensor k, Tensor v, int[] lengths, float[] out,
@@ -353,11 +373,27 @@ public final class DecodeAttention {
         int[] pos = mode == Mode.SPARSE ? positions : null;
         int posBase = mode == Mode.SPARSE ? setOffsets[taskSet[task]] : 0;
         boolean staged = pairs && pos != null;
+        float[] kept = pos != null ? keptLogits : null;
         MemorySegment kRows = staged ? keyStage[worker] : kSeg;
         MemorySegment vRows = pairs ? valueStage[worker] : vSeg;
         for (int j0 = from; j0 < to; j0 += BlockMath.BLOCK) {
             int nb = Math.min(BlockMath.BLOCK, to - j0);
-            if (staged) {
+            if (kept != null) {
+                // Anchor pass 4: the selected keys' logits were computed by pass 1; read them (4 MB of logits
+                // at 32K stay in L2/L3) and gather only V below.
+                for (int h = 0; h < group; h++) {
+                    int row = (b * qHeads + g * group + h) * keptStride;
+                    int o = h * BlockMath.BLOCK;
+                    for (int i = 0; i < nb; i++) s[o + i] = kept[row + pos[posBase + j0 + i]];
+                    Arrays.fill(s, o + nb, o + BlockMath.BLOCK, Float.NEGATIVE_INFINITY);
+                }
+                if (staged && withV) {
+                    for (int i = 0; i < nb; i++) {
+                        long p = pos[posBase + j0 + i];
+                        MemorySegment.copy(vSeg, (rowBase + p) * vRowBytes, vRows, i * vRowBytes, vRowBytes);
+                    }
+                }
+            } else if (staged) {
                 // Gather: copy the selected rows (K and V together) into contiguous scratch, so the many
                 // independent cache misses overlap; the fused kernels then stream the scratch.
                 // (A vector-load copy loop measured 2x slower than MemorySegment.copy here: 9 vs 4 ms per reuse at 32K.)

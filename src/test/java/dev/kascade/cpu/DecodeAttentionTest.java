@@ -97,12 +97,19 @@ class DecodeAttentionTest {
             DecodeAttention da = new DecodeAttention(POOL, batch, hq, kv, d);
             float[] out = new float[batch * hq * d];
             da.sparse(q, k, v, lengths, positions, offsets, counts, sourceHead, out);
+            // the anchor's pass 4: the same sets with the logits kept from the scores pass (only V is gathered)
+            float[] kept = new float[batch * hq * cap];
+            da.scores(q, k, lengths, kept, cap, new float[batch * hq]);
+            float[] outKept = new float[batch * hq * d];
+            da.sparse(q, k, v, lengths, positions, offsets, counts, sourceHead, outKept, kept, cap);
             for (int b = 0; b < batch; b++) {
                 for (int h = 0; h < hq; h++) {
                     int g = h / ratio;
                     double[] ref = Reference.attend(q, ((long) b * hq + h) * d, k, v, b, g, sets[b * kv + sourceHead[g]], d);
                     double err = Reference.maxError(out, (b * hq + h) * d, ref);
                     assertTrue(err < tolerance(dtype), "b=" + b + " h=" + h + " err=" + err);
+                    double errKept = Reference.maxError(outKept, (b * hq + h) * d, ref);
+                    assertTrue(errKept < tolerance(dtype), "kept logits: b=" + b + " h=" + h + " err=" + errKept);
                 }
             }
         }
@@ -145,6 +152,9 @@ class DecodeAttentionTest {
             e = assertThrows(IllegalArgumentException.class, () -> da.sparse(q, k, k, new int[] {4},
                     new int[] {0, 1}, new int[] {0, 1}, new int[] {1, 1}, new int[] {0, 2}, out));
             assertTrue(e.getMessage().contains("sourceHead[1] = 2"), e.getMessage());
+            e = assertThrows(IllegalArgumentException.class, () -> da.sparse(q, k, k, new int[] {4},
+                    new int[] {0, 1}, new int[] {0, 1}, new int[] {1, 1}, new int[] {0, 1}, out, new float[4 * 3], 3));
+            assertTrue(e.getMessage().contains("logitsStride: 3"), e.getMessage());
             e = assertThrows(IllegalArgumentException.class, () -> new DecodeAttention(POOL, 1, 6, 4, 64));
             assertTrue(e.getMessage().startsWith("qHeads"), e.getMessage());
         }
