@@ -1,0 +1,201 @@
+package dev.kascade.cpu;
+
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * A fixed pool of worker threads that runs "task 0..n-1" jobs on all cores, without allocating per call.
+ *
+ * <p>Parallel split: the calling thread is worker 0 and {@code parallelism - 1} daemon threads are
+ * workers 1..; tasks are handed out dynamically through one atomic counter, so uneven tasks (long and
+ * short sequences, late and early prefill tiles) balance themselves. A call blocks until every task
+ * has run. Workers park between calls (no spinning: this machine's cores are shared).
+ *
+ * <p>A helper joins a call only while the call is open: once the caller has run out of tasks it closes
+ * the call and waits just for the helpers already inside, never for one that the (busy, shared) OS has
+ * not scheduled yet. Calls are serialised by a lock; a call made from inside a running job (or while the lock is held
+ * by the same thread) runs its tasks inline on that thread, so nesting cannot deadlock. An exception
+ * thrown by a task is rethrown to the caller after the remaining tasks finish.
+ */
+public final class CpuPool {
+    /** One parallel job: {@code run(task, worker)} for every task; {@code worker} indexes per-worker scratch. */
+    @FunctionalInterface
+    public interface Job {
+        void run(int task, int worker);
+    }
+
+    private static final CpuPool SHARED = new CpuPool(Runtime.getRuntime().availableProcessors());
+
+    private final Thread[] helpers;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final AtomicInteger next = new AtomicInteger();
+    // gate = (generation << 33) | CLOSED bit | helpers inside the current call
+    private static final long CLOSED = 1L << 32;
+    private static final long INSIDE = CLOSED - 1;
+    private final AtomicLong gate = new AtomicLong();
+    // (generation << 32) | helpers asked: read once by a worker, so both halves belong to one call.
+    private volatile long state;
+    private volatile Job job;
+    private volatile int tasks;
+    private volatile Thread caller;
+    private volatile Throwable failure;
+
+    /** A pool of {@code parallelism} workers (the caller counts as one). */
+    public CpuPool(int parallelism) {
+        if (parallelism < 1) {
+            throw new IllegalArgumentException("parallelism: expected >= 1 but got " + parallelism);
+        }
+        helpers = new Thread[parallelism - 1];
+        for (int i = 0; i < helpers.length; i++) {
+            final int worker = i + 1;
+            Thread t = new Thread(() -> workerLoop(worker), "kascade-cpu-" + worker);
+            t.setDaemon(true);
+            helpers[i] = t;
+            t.start();
+        }
+    }
+
+    /** The process-wide pool with one worker per available processor. */
+    public static CpuPool shared() {
+        return SHARED;
+    }
+
+    /** Number of workers (worker ids passed to jobs are in {@code [0, parallelism)}). */
+    public int parallelism() {
+        return helpers.length + 1;
+    }
+
+    /**
+     * True when the pool's workers may read {@code segment}: memory of a confined arena can only be touched
+     * by its owner thread, and then kernels run their tasks on the calling thread instead.
+     */
+    public boolean canShare(java.lang.foreign.MemorySegment segment) {
+        return helpers.length == 0 || segment.isAccessibleBy(helpers[0]);
+    }
+
+    /** Runs every task on the calling thread, as worker 0 (for memory the workers may not read). */
+    public void runInline(int taskCount, Job job) {
+        for (int t = 0; t < taskCount; t++) {
+            job.run(t, 0);
+        }
+    }
+
+    /**
+     * Work (in multiply-adds) below which handing tasks to other threads costs more than it saves: waking
+     * a parked thread takes microseconds, and far longer when the machine is oversubscribed.
+     */
+    public static final long MIN_PARALLEL_WORK = 1L << 19;
+
+    /** Like {@link #run(int, Job)}, but on the calling thread alone when {@code work < MIN_PARALLEL_WORK}. */
+    public void run(int taskCount, Job job, long work) {
+        if (work < MIN_PARALLEL_WORK) {
+            runInline(taskCount, job);
+        } else {
+            run(taskCount, job);
+        }
+    }
+
+    /** Runs {@code job.run(t, worker)} for every {@code t} in {@code [0, taskCount)} and waits for all. */
+    public void run(int taskCount, Job job) {
+        if (taskCount <= 0) {
+            return;
+        }
+        if (taskCount == 1 || helpers.length == 0 || lock.isHeldByCurrentThread() || isWorkerThread()) {
+            for (int t = 0; t < taskCount; t++) {
+                job.run(t, 0);
+            }
+            return;
+        }
+        lock.lock();
+        try {
+            int taking = Math.min(helpers.length, taskCount - 1);
+            this.job = job;
+            this.tasks = taskCount;
+            this.failure = null;
+            this.caller = Thread.currentThread();
+            next.set(0);
+            long generation = (state >>> 32) + 1;
+            gate.set(generation << 33);
+            state = (generation << 32) | taking;
+            for (int i = 0; i < taking; i++) {
+                LockSupport.unpark(helpers[i]);
+            }
+            try {
+                drain(job, taskCount, 0);
+            } catch (Throwable t) {
+                failure = t;
+            }
+            long g;
+            do {
+                g = gate.get();
+            } while (!gate.compareAndSet(g, g | CLOSED));
+            while ((gate.get() & INSIDE) != 0) {
+                LockSupport.park(this);
+            }
+            this.job = null;
+            Throwable f = failure;
+            if (f != null) {
+                failure = null;
+                if (f instanceof RuntimeException re) throw re;
+                if (f instanceof Error e) throw e;
+                throw new IllegalStateException("a parallel task failed", f);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void drain(Job j, int n, int worker) {
+        for (int t; (t = next.getAndIncrement()) < n; ) {
+            j.run(t, worker);
+        }
+    }
+
+    /** Joins call {@code generation} if it is still open. */
+    private boolean enter(long generation) {
+        while (true) {
+            long g = gate.get();
+            if ((g >>> 33) != generation || (g & CLOSED) != 0) {
+                return false;
+            }
+            if (gate.compareAndSet(g, g + 1)) {
+                return true;
+            }
+        }
+    }
+
+    private boolean isWorkerThread() {
+        Thread me = Thread.currentThread();
+        for (Thread h : helpers) {
+            if (h == me) return true;
+        }
+        return false;
+    }
+
+    private void workerLoop(int worker) {
+        long seen = 0;
+        while (true) {
+            long s;
+            while (((s = state) >>> 32) == seen) {
+                LockSupport.park(this);
+            }
+            seen = s >>> 32;
+            int taking = (int) s;
+            if (worker > taking || !enter(seen)) {
+                continue; // not needed, or the call is already over
+            }
+            try {
+                drain(job, tasks, worker);
+            } catch (Throwable t) {
+                failure = t;
+            } finally {
+                long after = gate.decrementAndGet();
+                if ((after & CLOSED) != 0 && (after & INSIDE) == 0) {
+                    LockSupport.unpark(caller);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,57 @@
+package dev.kascade.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.kascade.tensor.DType;
+import java.lang.foreign.MemorySegment;
+import org.junit.jupiter.api.Test;
+
+class RowsTest {
+    /** Every one of the 65536 half-precision bit patterns (normals, subnormals, zeros, inf, NaN). */
+    @Test
+    void f16ConversionMatchesTheJdkForEveryBitPattern() {
+        short[] bits = new short[65536];
+        for (int i = 0; i < bits.length; i++) bits[i] = (short) i;
+        float[] out = new float[bits.length];
+        Rows.toFloat(DType.F16, MemorySegment.ofArray(bits), 0, bits.length, out, 0);
+        for (int i = 0; i < bits.length; i++) {
+            float expected = Float.float16ToFloat(bits[i]);
+            if (Float.isNaN(expected)) {
+                assertEquals(true, Float.isNaN(out[i]), "bits " + Integer.toHexString(i));
+            } else {
+                assertEquals(Float.floatToIntBits(expected), Float.floatToIntBits(out[i]), "bits " + Integer.toHexString(i));
+            }
+        }
+    }
+
+    @Test
+    void bf16ConversionIsTheUpperHalfOfAnF32ForEveryBitPattern() {
+        short[] bits = new short[65536];
+        for (int i = 0; i < bits.length; i++) bits[i] = (short) i;
+        float[] out = new float[bits.length];
+        Rows.toFloat(DType.BF16, MemorySegment.ofArray(bits), 0, bits.length, out, 0);
+        for (int i = 0; i < bits.length; i++) {
+            assertEquals(i << 16, Float.floatToRawIntBits(out[i]), "bits " + Integer.toHexString(i));
+        }
+    }
+
+    @Test
+    void gatherReadsTheListedRowsAndTransposedGatherZeroPads() {
+        int d = 19; // odd: vector body plus scalar tail
+        float[] rows = new float[10 * d];
+        for (int i = 0; i < rows.length; i++) rows[i] = i * 0.5f;
+        MemorySegment seg = MemorySegment.ofArray(rows);
+        float[] dst = new float[3 * d];
+        Rows.gather(DType.F32, seg, 0, 4L * d, d, 0, new int[] {7, 2, 9}, 0, 3, dst);
+        assertEquals(rows[7 * d + 5], dst[5]);
+        assertEquals(rows[2 * d], dst[d]);
+        assertEquals(rows[9 * d + d - 1], dst[3 * d - 1]);
+        float[] t = new float[d * 4];
+        java.util.Arrays.fill(t, 99f);
+        Rows.gatherTransposed(DType.F32, seg, 0, 4L * d, d, 3, null, 0, 2, t, 4, new float[d]);
+        assertEquals(rows[3 * d + 6], t[6 * 4]);
+        assertEquals(rows[4 * d + 6], t[6 * 4 + 1]);
+        assertEquals(0f, t[6 * 4 + 2]);
+        assertEquals(0f, t[6 * 4 + 3]);
+    }
+}
