@@ -17,6 +17,7 @@ public final class Main {
         for (Command c : List.<Command>of(
                 new dev.kascade.cache.ArrowInfoCommand(),
                 new SelftestCommand(),
+                new PtxCommand(),
                 new TracesCommand(),
                 new PlanCommand()
         )) {

@@ -1,0 +1,101 @@
+package dev.kascade.ptx.ir;
+
+/**
+ * Operations of the IR. Arithmetic ops are typed by their destination register; the printer picks the PTX
+ * spelling that keeps Java semantics (see docs/compiler.md, "Java semantics"). {@code pure} ops may be
+ * deleted when nothing reads their result.
+ */
+public enum Op {
+    /** d = a (same type). */
+    MOV(true),
+    ADD(true), SUB(true), MUL(true),
+    /** Integer: truncating like Java. Float: IEEE {@code div.rn}. */
+    DIV(true),
+    /** Integer remainder, sign of the dividend like Java. */
+    REM(true),
+    NEG(true), AND(true), OR(true), XOR(true), NOT(true),
+    /** Shift amount already masked by the front end (Java masks, PTX clamps). */
+    SHL(true), SHR(true), USHR(true),
+    /** Integer min/max. */
+    MIN(true), MAX(true),
+    /** f32 min/max with NaN propagation ({@code min.NaN.f32}) like {@link Math#min(float, float)}. */
+    FMIN(true), FMAX(true),
+    ABS(true), SQRT(true), EX2(true), LG2(true), RSQRT(true),
+    /** d = a * b + c, one rounding. */
+    FMA(true),
+    /** d(s64) = a(s32) * b(s32). */
+    MUL_WIDE(true),
+    /** d = a * b + c, integer low half. */
+    MAD_LO(true),
+    /** Conversion; attr is the PTX suffix, e.g. {@code rzi.s32.f32}. */
+    CVT(true),
+    /** Predicate compare; attr is a {@link Cmp}. */
+    SETP(true),
+    /** d = p ? a : b; uses are a, b, p. */
+    SELP(true),
+    /** Reinterpret bits between same-width registers ({@code mov.b32}). */
+    BITCAST(true),
+    POPC(true), CLZ(true),
+    /** Sign-extend the low attr bits ({@code bfe.s32 d, a, 0, bits}). */
+    SEXT(true),
+    /** Special register read; attr is the name, e.g. {@code %tid.x}. */
+    SREG(true),
+    /** Address of a shared symbol; attr is the symbol. */
+    ADDR_OF(true),
+    /** Kernel parameter read; attr is the parameter name. */
+    LD_PARAM(true),
+    CVTA_GLOBAL(true),
+    /** Memory load; attr is a {@link Mem}; uses[0] is the address. One def, or four for vector loads. */
+    LD(false),
+    /** Memory store; attr is a {@link Mem}; uses[0] is the address, then the values. */
+    ST(false),
+    /** Atomic; attr is an {@link Atom}; uses are address, value (, new value for cas). */
+    ATOM(false),
+    /** {@code bar.sync 0}. */
+    BAR(false),
+    /** Warp shuffle; attr is the mode (bfly, down, idx); uses are value, lane/mask operand, clamp. */
+    SHFL(false),
+    /** {@code vote.sync.ballot.b32}; uses[0] is a predicate. */
+    BALLOT(false),
+    /** {@code redux.sync}; attr is add or max. */
+    REDUX(false),
+    /** Tensor-core product; attr is bf16 or f16; defs d0..3, uses a0..3, b0..1, c0..3. */
+    MMA(false),
+    /** Split a b32 into two b16 halves ({@code mov.b32 {lo, hi}, a}). */
+    UNPACK(true),
+    /** {@code cvt.rn.<attr>.f32 d, hi, lo}; attr is bf16x2 or f16x2; uses are hi, lo (PTX order). */
+    CVT_PACK(true);
+
+    private final boolean pure;
+
+    Op(boolean pure) {
+        this.pure = pure;
+    }
+
+    public boolean pure() {
+        return pure;
+    }
+
+    /** Comparison for {@link #SETP}: the PTX condition (lt, ltu, ...) and operand type (s32, f32, ...). */
+    public record Cmp(String cond, String type) {
+    }
+
+    /** Memory access attributes for {@link #LD}, {@link #ST}. */
+    public record Mem(Space space, String type, int vec, boolean nc, long offset) {
+    }
+
+    /** Atomic attributes: space, operation (add, max, cas, exch) and type (s32, f32, b32). */
+    public record Atom(Space space, String op, String type, long offset) {
+    }
+
+    /** Memory state spaces. */
+    public enum Space {
+        GLOBAL("global"), SHARED("shared");
+
+        public final String ptx;
+
+        Space(String ptx) {
+            this.ptx = ptx;
+        }
+    }
+}
