@@ -15,11 +15,13 @@ public final class Main {
     static Map<String, Command> commands() {
         Map<String, Command> m = new LinkedHashMap<>();
         for (Command c : List.<Command>of(
+                new InfoCommand(),
                 new dev.kascade.cache.ArrowInfoCommand(),
                 new SelftestCommand(),
                 new PtxCommand(),
                 new TracesCommand(),
-                new PlanCommand()
+                new PlanCommand(),
+                new CudaSmokeCommand()
         )) {
             m.put(c.name(), c);
         }
