@@ -15,8 +15,10 @@ public final class Main {
     static Map<String, Command> commands() {
         Map<String, Command> m = new LinkedHashMap<>();
         for (Command c : List.<Command>of(
-                new InfoCommand(),
+                new BenchCommand(),
+                new ReportCommand(),
                 new dev.kascade.cache.ArrowInfoCommand(),
+                new InfoCommand(),
                 new SelftestCommand(),
                 new PtxCommand(),
                 new TracesCommand(),

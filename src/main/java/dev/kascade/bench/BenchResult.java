@@ -1,0 +1,127 @@
+package dev.kascade.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.time.Instant;
+
+/**
+ * The measurements of one {@link BenchSpec}: median time per call of each role, the fidelity pass and the
+ * bandwidth ceiling, plus the figures derived from them. {@link #toJson()} is the line {@code --json} prints
+ * and {@code kascade report} reads.
+ *
+ * @param deviceName words naming the device
+ * @param denseMs    median ms of one dense attention call (one layer)
+ * @param layer0Ms   median ms of one layer-0 call
+ * @param anchorMs   median ms of one anchor-layer call
+ * @param reuseMs    median ms of one reuse-layer call
+ * @param fidelity   the pass through all layers
+ * @param bandwidth  the probe's result on the same machine, same run (null for GPU rows without one)
+ */
+public record BenchResult(BenchSpec spec, String deviceName, double denseMs, double layer0Ms, double anchorMs,
+                          double reuseMs, Fidelity fidelity, BandwidthProbe.Result bandwidth, Instant date) {
+    /** The JSON keys every line has, in order (tests and the report rely on them). */
+    public static final java.util.List<String> KEYS = java.util.List.of(
+            "mode", "device", "device_name", "context", "batch", "layers", "q_heads", "kv_heads", "head_dim", "dtype",
+            "topk", "anchors", "warmup", "iters", "seed", "dense_ms", "layer0_ms", "anchor_ms", "reuse_ms",
+            "kascade_ms", "speedup", "rel_error", "mass_recall", "bandwidth_gbs", "dense_gbs", "dense_bw_share",
+            "dense_gflops", "rel_error_layers", "mass_recall_layers", "cpus", "java", "date");
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /**
+     * The spec's headline per-layer average: {@code (T_layer0 + nAnchors * T_anchor + nReuse * T_reuse) / L}
+     * with the plan's real counts (for {0,2,8,13,14} of 32 layers: (T0 + 4 Ta + 27 Tr) / 32).
+     */
+    public double kascadeMs() {
+        return (layer0Ms + spec.anchorLayers() * anchorMs + spec.reuseLayers() * reuseMs) / spec.layers();
+    }
+
+    /** Dense time over Kascade's per-layer average. */
+    public double speedup() {
+        return denseMs / kascadeMs();
+    }
+
+    /** Bytes of K and V one dense call reads at least once: {@code 2 * batch * G * n * d * bytes}. */
+    public long denseBytes() {
+        return 2L * spec.batch() * spec.kvHeads() * spec.context() * spec.headDim() * spec.dtype().byteSize();
+    }
+
+    /** K+V bytes read by dense decode over its time, GB/s; NaN for prefill (compute-bound, not comparable). */
+    public double denseGbs() {
+        return spec.mode() == BenchMode.DECODE ? denseBytes() / (denseMs * 1e-3) / 1e9 : Double.NaN;
+    }
+
+    /** {@link #denseGbs()} as a share of the probe's best bandwidth. */
+    public double denseBwShare() {
+        return bandwidth == null ? Double.NaN : denseGbs() / bandwidth.bestGbs();
+    }
+
+    /** Dense attention GFLOP/s: 4 n d flops per query row and key (QK and PV), causal half for prefill. */
+    public double denseGflops() {
+        double rowsTimesKeys = spec.mode() == BenchMode.DECODE
+                ? (double) spec.context()
+                : (double) spec.context() * (spec.context() + 1) / 2;
+        double flops = 4.0 * spec.batch() * spec.qHeads() * spec.headDim() * rowsTimesKeys;
+        return flops / (denseMs * 1e-3) / 1e9;
+    }
+
+    /** One JSON object with {@link #KEYS}; numbers that do not apply are null. */
+    public ObjectNode toJson() {
+        ObjectNode o = JSON.createObjectNode();
+        o.put("mode", spec.mode().label());
+        o.put("device", spec.device());
+        o.put("device_name", deviceName);
+        o.put("context", spec.context());
+        o.put("batch", spec.batch());
+        o.put("layers", spec.layers());
+        o.put("q_heads", spec.qHeads());
+        o.put("kv_heads", spec.kvHeads());
+        o.put("head_dim", spec.headDim());
+        o.put("dtype", spec.dtype().label());
+        o.put("topk", spec.topk());
+        ArrayNode a = o.putArray("anchors");
+        for (int x : spec.anchors()) a.add(x);
+        o.put("warmup", spec.warmup());
+        o.put("iters", spec.iters());
+        o.put("seed", spec.seed());
+        number(o, "dense_ms", denseMs);
+        number(o, "layer0_ms", layer0Ms);
+        number(o, "anchor_ms", anchorMs);
+        number(o, "reuse_ms", reuseMs);
+        number(o, "kascade_ms", kascadeMs());
+        number(o, "speedup", speedup());
+        number(o, "rel_error", fidelity == null ? Double.NaN : fidelity.relError());
+        number(o, "mass_recall", fidelity == null ? Double.NaN : fidelity.massRecall());
+        number(o, "bandwidth_gbs", bandwidth == null ? Double.NaN : bandwidth.bestGbs());
+        number(o, "dense_gbs", denseGbs());
+        number(o, "dense_bw_share", denseBwShare());
+        number(o, "dense_gflops", denseGflops());
+        ArrayNode re = o.putArray("rel_error_layers");
+        ArrayNode mr = o.putArray("mass_recall_layers");
+        if (fidelity != null) {
+            for (double x : fidelity.relErrorByLayer()) re.add(round(x));
+            for (double x : fidelity.massRecallByLayer()) mr.add(round(x));
+        }
+        o.put("cpus", Runtime.getRuntime().availableProcessors());
+        o.put("java", Runtime.version().toString());
+        o.put("date", date.toString());
+        return o;
+    }
+
+    /** The JSON object on one line. */
+    public String toJsonLine() {
+        return toJson().toString();
+    }
+
+    private static void number(ObjectNode o, String key, double v) {
+        if (Double.isFinite(v)) o.put(key, round(v));
+        else o.putNull(key);
+    }
+
+    /** Six significant digits: plenty for timings and errors, and short lines. */
+    private static double round(double v) {
+        if (v == 0 || !Double.isFinite(v)) return v;
+        return new java.math.BigDecimal(v).round(new java.math.MathContext(6)).doubleValue();
+    }
+}
