@@ -23,7 +23,8 @@ public final class Main {
                 new PtxCommand(),
                 new TracesCommand(),
                 new PlanCommand(),
-                new CudaSmokeCommand()
+                new CudaSmokeCommand(),
+                new DecodeCheckCommand()
         )) {
             m.put(c.name(), c);
         }

@@ -16,6 +16,7 @@ public final class BuiltinKernels {
         List<KernelSpec> all = new ArrayList<>();
         // Each kernel family adds its specs here.
         all.addAll(dev.kascade.kernels.corpus.CorpusKernels.specs());
+        all.addAll(dev.kascade.kernels.attention.AttentionKernels.specs());
         return List.copyOf(all);
     }
 

@@ -1,0 +1,106 @@
+package dev.kascade.cli;
+
+import dev.kascade.emulator.Emulator;
+import dev.kascade.kernel.KernelLauncher;
+import dev.kascade.kernels.attention.DecodeCheck;
+import dev.kascade.kernels.attention.SplitPlan;
+import dev.kascade.ptx.interp.IrInterpreter;
+import java.io.PrintStream;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * {@code kascade decode-check}: runs every Kascade decode role (dense, layer 0, anchor, reuse) through the
+ * GPU kernels on the chosen device and compares with float64 references, one table row per case.
+ */
+public final class DecodeCheckCommand implements Command {
+    @Override
+    public String name() {
+        return "decode-check";
+    }
+
+    @Override
+    public String summary() {
+        return "check the GPU decode kernels (dense, layer 0, anchor, reuse) against float64 references";
+    }
+
+    @Override
+    public String usage() {
+        return """
+                usage: kascade decode-check [--device cpu|ir|cuda] [--seed N]
+
+                Runs each decode role on fresh random KV caches (bf16 and f16, head dims 64/128/256, GQA 1 to 16,
+                lengths that are not multiples of the kernel steps) and checks the outputs against float64
+                attention over the same keys, and the index sets of layer 0 and anchors against a sort-based
+                top-k of the pooled scores. cpu and ir run small cases; cuda runs larger cases.
+
+                  --device cpu|ir|cuda  cpu: the GPU-semantics emulator running the Java (default);
+                                        ir: the compiler's IR interpreter running the compiled kernels
+                                        with PTX semantics; cuda: the GPU runtime
+                  --seed N            random seed (default: time based; printed so a failure can be replayed)
+                Exit code 0 when every case passes, 1 otherwise.""";
+    }
+
+    @Override
+    public int run(List<String> args, PrintStream out) {
+        Options o = Options.parse(args, Set.of("--device", "--seed"), Set.of());
+        if (!o.positional().isEmpty()) {
+            throw new UsageException("unexpected argument " + o.positional().getFirst());
+        }
+        long seed;
+        try {
+            seed = Long.parseLong(o.get("--seed", Long.toString(System.nanoTime())));
+        } catch (NumberFormatException e) {
+            throw new UsageException("--seed: expected an integer but got '" + o.get("--seed", "") + "'");
+        }
+        String device = o.get("--device", "cpu");
+        KernelLauncher launcher;
+        List<DecodeCheck.Case> cases;
+        int smCount;
+        int minKeys;
+        switch (device) {
+            case "cpu" -> {
+                launcher = Emulator.launcher();
+                cases = DecodeCheck.emulatorCases();
+                smCount = 1; // a few splits per row even for tiny rows
+                minKeys = 64;
+            }
+            case "ir" -> {
+                launcher = new IrInterpreter();
+                cases = DecodeCheck.emulatorCases();
+                smCount = 1;
+                minKeys = 64;
+            }
+            case "cuda" -> {
+                launcher = SelftestCommand.cudaLauncher(out);
+                if (launcher == null) {
+                    return 1;
+                }
+                cases = DecodeCheck.gpuCases();
+                smCount = SplitPlan.H200_SM_COUNT;
+                minKeys = SplitPlan.DEFAULT_MIN_KEYS_PER_SPLIT;
+            }
+            default -> throw new UsageException("--device: expected cpu, ir or cuda but got '" + device + "'");
+        }
+        out.printf("kascade decode-check --device %s --seed %d (%d cases; error in units of %.0e + %.0e*|expected|)%n%n",
+                device, seed, cases.size(), DecodeCheck.ABS, DecodeCheck.REL);
+        out.printf("%-48s %10s %9s  %s%n", "case", "max error", "bad sets", "result");
+        int failed = 0;
+        for (int i = 0; i < cases.size(); i++) {
+            DecodeCheck.Case c = cases.get(i);
+            System.err.print("\rrunning case " + (i + 1) + " of " + cases.size() + "...   ");
+            System.err.flush();
+            DecodeCheck.Result r = DecodeCheck.run(c, launcher, seed + i, smCount, minKeys);
+            System.err.print("\r                                        \r");
+            out.printf("%-48s %10.3g %9d  %s%n", c.label(), r.maxError(), r.badSetRows(), r.passed() ? "pass" : "FAIL");
+            if (!r.passed()) {
+                failed++;
+                out.println("    " + r.detail());
+            }
+        }
+        out.println();
+        out.println(failed == 0 ? "all " + cases.size() + " cases passed"
+                : failed + " of " + cases.size() + " cases FAILED (replay with --seed " + seed + ")");
+        return failed == 0 ? 0 : 1;
+    }
+}

@@ -1,0 +1,46 @@
+package dev.kascade.kernels.attention;
+
+import java.util.Map;
+
+/**
+ * The four specialisations of {@link SplitDecodeKernel#decodeSplit}: which keys it visits and what it
+ * writes. Each maps to the kernel's {@code @Const} flags.
+ */
+public enum DecodeMode {
+    /** All keys of each sequence; partial outputs and LSEs. */
+    DENSE(true, false, false),
+    /** Layer 0: dense output plus every key's logit per query head (for its top-k). */
+    LAYER0(true, true, false),
+    /** Other anchors, pass 1: logits and LSEs only; V is not read. */
+    ANCHOR_SCORES(false, true, false),
+    /** The keys of an index set, through a head mapping; partial outputs and LSEs. */
+    SPARSE(true, false, true);
+
+    private final boolean withValues;
+    private final boolean writeLogits;
+    private final boolean sparse;
+
+    DecodeMode(boolean withValues, boolean writeLogits, boolean sparse) {
+        this.withValues = withValues;
+        this.writeLogits = writeLogits;
+        this.sparse = sparse;
+    }
+
+    public boolean withValues() {
+        return withValues;
+    }
+
+    public boolean writeLogits() {
+        return writeLogits;
+    }
+
+    public boolean sparse() {
+        return sparse;
+    }
+
+    /** The kernel's {@code @Const} values for this mode, head dim, query heads per block and KV type. */
+    public Map<String, Object> constants(int headDim, int blockHeads, boolean kvBf16) {
+        return Map.of("headDim", headDim, "blockHeads", blockHeads, "kvBf16", kvBf16,
+                "withValues", withValues, "writeLogits", writeLogits, "sparse", sparse);
+    }
+}

@@ -1,0 +1,432 @@
+package dev.kascade.kernels.attention;
+
+import dev.kascade.algorithm.Budget;
+import dev.kascade.kernel.F32Buffer;
+import dev.kascade.kernel.I32Buffer;
+import dev.kascade.kernel.KernelLauncher;
+import dev.kascade.kernel.LaunchConfig;
+import dev.kascade.kernels.KernelSpec;
+import dev.kascade.tensor.DType;
+import java.lang.foreign.Arena;
+import java.lang.reflect.Method;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Kascade decode on a GPU (or the emulator): one method per layer role, each launching the attention kernels
+ * in order on buffers the caller prepared. Every input is checked before the first launch.
+ *
+ * <ul>
+ *   <li>{@link #dense}: split-K flash-decoding, then the LSE merge.</li>
+ *   <li>{@link #layer0}: dense output, and the index sets the next layers reuse (logits pass, pooling, top-k).</li>
+ *   <li>{@link #anchor}: K-only logits pass, LSE merge, pooling, top-k, sparse attention over the selection.</li>
+ *   <li>{@link #reuse}: sparse attention over an anchor's index sets through a head mapping.</li>
+ * </ul>
+ *
+ * <p>Buffers: q and the output are f32 {@code [batch][qHeads][headDim]}; the KV cache is a {@link KvLayer};
+ * {@code lengths[batch]} int32 are the keys visible to each sequence (the current token included). The budget
+ * is the caller's with {@code k} rounded up to a multiple of {@value #KERNEL_K_MULTIPLE} (spec: fast kernels
+ * round k; capped at n, so n <= 128 is dense). Scratch (partials, logits, pooled scores) belongs to this
+ * object and is freed by {@link #close()}. Not thread-safe: one decode step at a time.
+ */
+public final class GpuDecode implements AutoCloseable {
+    /** Kernels round the budget up to a multiple of this (one 128-key tile). */
+    public static final int KERNEL_K_MULTIPLE = 128;
+
+    private static final Method SPLIT = method(SplitDecodeKernel.class, "decodeSplit");
+    private static final Method MERGE = method(LseMergeKernel.class, "mergeSplits");
+    private static final Method POOL = method(PooledScoreKernel.class, "poolScores");
+    private static final Method SELECT = method(TopKSelectKernel.class, "selectTopK");
+
+    private final KernelLauncher launcher;
+    private final DecodeShape shape;
+    private final Budget budget;
+    private final int smCount;
+    private final int blocksPerSm;
+    private final int minKeysPerSplit;
+    private final float qScale;
+    private final Arena arena = Arena.ofShared();
+    private final F32Buffer partialOut;
+    private final F32Buffer partialLse;
+    private final F32Buffer lse;
+    private final I32Buffer identityMap;
+    private final I32Buffer headMap;
+    private final I32Buffer noIndices;
+    private final F32Buffer noOutput;
+    private F32Buffer logits;
+    private F32Buffer pooled;
+    /** Index sets this decoder's top-k filled last, and the lengths they were selected for. */
+    private IndexSets selectedSets;
+    private int[] selectedLengths;
+
+    /** For the H200: 132 SMs and the default split plan (see {@link SplitPlan}). */
+    public GpuDecode(KernelLauncher launcher, DecodeShape shape, Budget budget) {
+        this(launcher, shape, budget, SplitPlan.H200_SM_COUNT, SplitPlan.DEFAULT_BLOCKS_PER_SM,
+                SplitPlan.DEFAULT_MIN_KEYS_PER_SPLIT);
+    }
+
+    /**
+     * @param smCount         SMs of the device the grid is sized for
+     * @param blocksPerSm     target blocks per SM over a split-K grid
+     * @param minKeysPerSplit fewest keys a split-K block covers (unless a row has fewer)
+     */
+    public GpuDecode(KernelLauncher launcher, DecodeShape shape, Budget budget, int smCount, int blocksPerSm,
+                     int minKeysPerSplit) {
+        if (launcher == null) throw new IllegalArgumentException("launcher: expected a KernelLauncher but got null");
+        if (shape == null) throw new IllegalArgumentException("shape: expected a DecodeShape but got null");
+        if (budget == null) throw new IllegalArgumentException("budget: expected a Budget but got null");
+        this.launcher = launcher;
+        this.shape = shape;
+        this.budget = new Budget(budget.fraction(), budget.minimum(), KERNEL_K_MULTIPLE);
+        this.smCount = smCount;
+        this.blocksPerSm = blocksPerSm;
+        this.minKeysPerSplit = minKeysPerSplit;
+        SplitPlan.choose(1, 1, shape.headDim(), smCount, blocksPerSm, minKeysPerSplit); // validates the knobs
+        this.qScale = (float) (1.0 / Math.sqrt(shape.headDim()) / Math.log(2.0));
+        int rows = shape.batch() * shape.kvHeads() * shape.groupParts();
+        int maxSplits = SplitPlan.maxSplits(rows, smCount, blocksPerSm);
+        long heads = (long) shape.batch() * shape.qHeads();
+        this.partialOut = F32Buffer.allocate(arena, heads * maxSplits * shape.headDim());
+        this.partialLse = F32Buffer.allocate(arena, heads * maxSplits);
+        this.lse = F32Buffer.allocate(arena, heads);
+        this.identityMap = I32Buffer.allocate(arena, shape.kvHeads());
+        for (int g = 0; g < shape.kvHeads(); g++) identityMap.set(g, g);
+        this.headMap = I32Buffer.allocate(arena, shape.kvHeads());
+        this.noIndices = I32Buffer.allocate(arena, 4);
+        this.noOutput = F32Buffer.allocate(arena, 4);
+    }
+
+    public DecodeShape shape() {
+        return shape;
+    }
+
+    /** The budget the kernels apply (the caller's, k rounded up to 128). */
+    public Budget budget() {
+        return budget;
+    }
+
+    /** Row stride of index sets for this shape: the budget of a full cache. */
+    public int kMax() {
+        return budget.keys(shape.capacity());
+    }
+
+    /**
+     * Row stride of the logits {@code [batch][qHeads][stride]} and pooled scores {@code [batch][kvHeads][stride]}:
+     * the capacity rounded up to 4 floats, so the top-k kernel's 16-byte loads stay aligned.
+     */
+    public int scoreStride() {
+        return (shape.capacity() + TopKSelectKernel.VEC - 1) / TopKSelectKernel.VEC * TopKSelectKernel.VEC;
+    }
+
+    /** Index-set buffers sized for this shape, in {@code arena}. */
+    public IndexSets allocateIndexSets(Arena arena) {
+        int kMax = kMax();
+        return new IndexSets(I32Buffer.allocate(arena, (long) shape.batch() * shape.kvHeads() * kMax),
+                I32Buffer.allocate(arena, shape.batch()), kMax);
+    }
+
+    /** The split plan used for rows of at most {@code maxKeys} keys (for benchmarks and reports). */
+    public SplitPlan plan(int maxKeys) {
+        return SplitPlan.choose(shape.batch() * shape.kvHeads() * shape.groupParts(), maxKeys, shape.headDim(),
+                smCount, blocksPerSm, minKeysPerSplit);
+    }
+
+    // ------------------------------------------------------------------------------------------ roles
+
+    /** Dense decode: {@code out = softmax(q K^T / sqrt(d)) V} over each sequence's {@code lengths[b]} keys. */
+    public void dense(F32Buffer q, KvLayer kv, I32Buffer lengths, F32Buffer out) {
+        run(denseLaunches(q, kv, lengths, out));
+    }
+
+    /** Layer 0: the dense output, and {@code sets} filled with the top-k of the pooled post-softmax scores. */
+    public void layer0(F32Buffer q, KvLayer kv, I32Buffer lengths, F32Buffer out, IndexSets sets) {
+        List<KernelLaunch> launches = buildLayer0(q, kv, lengths, out, sets);
+        selectedSets = null;
+        run(launches);
+        trust(sets, lengths);
+    }
+
+    /**
+     * Anchor layer: exact pooled scores over all keys (K only), top-k per KV head into {@code sets}, then
+     * attention over the selected keys (identity head mapping) into {@code out}.
+     */
+    public void anchor(F32Buffer q, KvLayer kv, I32Buffer lengths, F32Buffer out, IndexSets sets) {
+        List<KernelLaunch> launches = buildAnchor(q, kv, lengths, out, sets);
+        selectedSets = null;
+        run(launches);
+        trust(sets, lengths);
+    }
+
+    /**
+     * Reuse layer: attention over the anchor's index sets, KV head {@code g} reading the set of anchor head
+     * {@code headMapRow[g]} (the row {@code headMap[layer]} of the plan). Sets this decoder's layer 0 or anchor
+     * filled for the same lengths are trusted (the top-k kernel only writes positions below n_b); any other
+     * sets have their counts and every index the pass reads checked on the host, O(batch * G * k).
+     */
+    public void reuse(F32Buffer q, KvLayer kv, I32Buffer lengths, IndexSets sets, int[] headMapRow, F32Buffer out) {
+        run(reuseLaunches(q, kv, lengths, sets, headMapRow, out));
+    }
+
+    /** Runs prepared launches in order through this decoder's launcher. */
+    public void run(List<KernelLaunch> launches) {
+        for (KernelLaunch l : launches) launcher.launch(l.kernel(), l.config(), l.args());
+    }
+
+    // ------------------------------------------------------------------------------------------ prepared launches
+
+    /*
+     * The roles as launch lists, for callers that run them elsewhere (a task graph with device-resident buffers,
+     * per-launch event timing). Each checks its inputs and does the role's host work (budgets into
+     * sets.counts, the head-map row into this decoder's buffer) now; nothing is launched.
+     */
+
+    /** {@link #dense}'s launches: split_dense, merge. */
+    public List<KernelLaunch> denseLaunches(F32Buffer q, KvLayer kv, I32Buffer lengths, F32Buffer out) {
+        int maxLength = checkInputs(q, kv, lengths);
+        checkOutput(out);
+        SplitPlan plan = plan(maxLength);
+        List<KernelLaunch> launches = new ArrayList<>();
+        launches.add(split(DecodeMode.DENSE, plan, q, kv, lengths, noIndices, identityMap, 1));
+        launches.add(merge(plan, lengths, out, true));
+        return launches;
+    }
+
+    /** {@link #layer0}'s launches: split_layer0, merge, pool, topk. {@code sets} count as filled once they ran. */
+    public List<KernelLaunch> layer0Launches(F32Buffer q, KvLayer kv, I32Buffer lengths, F32Buffer out, IndexSets sets) {
+        List<KernelLaunch> launches = buildLayer0(q, kv, lengths, out, sets);
+        trust(sets, lengths);
+        return launches;
+    }
+
+    /** {@link #anchor}'s launches: split_anchor_scores, merge, pool, topk, split_sparse, merge. */
+    public List<KernelLaunch> anchorLaunches(F32Buffer q, KvLayer kv, I32Buffer lengths, F32Buffer out, IndexSets sets) {
+        List<KernelLaunch> launches = buildAnchor(q, kv, lengths, out, sets);
+        trust(sets, lengths);
+        return launches;
+    }
+
+    /** {@link #reuse}'s launches: split_sparse, merge. */
+    public List<KernelLaunch> reuseLaunches(F32Buffer q, KvLayer kv, I32Buffer lengths, IndexSets sets,
+                                            int[] headMapRow, F32Buffer out) {
+        checkInputs(q, kv, lengths);
+        checkOutput(out);
+        checkHeadMap(headMapRow);
+        int maxCount = sets == selectedSets && Arrays.equals(selectedLengths, read(lengths))
+                ? max(read(sets.counts()))
+                : checkIndexSets(sets, lengths, headMapRow);
+        for (int g = 0; g < shape.kvHeads(); g++) headMap.set(g, headMapRow[g]);
+        return sparse(q, kv, sets, headMap, maxCount, out);
+    }
+
+    private List<KernelLaunch> buildLayer0(F32Buffer q, KvLayer kv, I32Buffer lengths, F32Buffer out, IndexSets sets) {
+        int maxLength = checkInputs(q, kv, lengths);
+        checkOutput(out);
+        int[] budgets = budgets(lengths, sets);
+        ensureScoreBuffers();
+        SplitPlan plan = plan(maxLength);
+        List<KernelLaunch> launches = new ArrayList<>();
+        launches.add(split(DecodeMode.LAYER0, plan, q, kv, lengths, noIndices, identityMap, 1));
+        launches.add(merge(plan, lengths, out, true));
+        launches.addAll(select(lengths, maxLength, sets, budgets));
+        return launches;
+    }
+
+    private List<KernelLaunch> buildAnchor(F32Buffer q, KvLayer kv, I32Buffer lengths, F32Buffer out, IndexSets sets) {
+        int maxLength = checkInputs(q, kv, lengths);
+        checkOutput(out);
+        int[] budgets = budgets(lengths, sets);
+        ensureScoreBuffers();
+        SplitPlan plan = plan(maxLength);
+        List<KernelLaunch> launches = new ArrayList<>();
+        launches.add(split(DecodeMode.ANCHOR_SCORES, plan, q, kv, lengths, noIndices, identityMap, 1));
+        launches.add(merge(plan, lengths, noOutput, false));
+        launches.addAll(select(lengths, maxLength, sets, budgets));
+        launches.addAll(sparse(q, kv, sets, identityMap, max(budgets), out));
+        return launches;
+    }
+
+    private void trust(IndexSets sets, I32Buffer lengths) {
+        selectedSets = sets;
+        selectedLengths = read(lengths);
+    }
+
+    // ------------------------------------------------------------------------------------------ steps
+
+    private KernelLaunch split(DecodeMode mode, SplitPlan plan, F32Buffer q, KvLayer kv, I32Buffer keyCounts,
+                               I32Buffer indices, I32Buffer map, int kMax) {
+        int headBlocks = shape.kvHeads() * shape.groupParts();
+        return new KernelLaunch("split_" + mode.name().toLowerCase(java.util.Locale.ROOT), SPLIT,
+                new LaunchConfig(plan.splits(), headBlocks, shape.batch(), SplitDecodeKernel.THREADS, 1, 0),
+                q, kv.kWords(), kv.vWords(), keyCounts, indices, map,
+                partialOut, partialLse, logits == null ? noOutput : logits,
+                shape.kvHeads(), shape.groupParts(), shape.capacity(), kMax, plan.keysPerSplit(), plan.splits(),
+                scoreStride(), qScale, shape.headDim(), shape.blockHeads(), kv.dtype() == DType.BF16,
+                mode.withValues(), mode.writeLogits(), mode.sparse());
+    }
+
+    private KernelLaunch merge(SplitPlan plan, I32Buffer keyCounts, F32Buffer out, boolean withValues) {
+        return new KernelLaunch("merge", MERGE, new LaunchConfig(shape.qHeads(), shape.batch(), 1, LseMergeKernel.THREADS, 1, 0),
+                partialOut, partialLse, keyCounts, out, lse, shape.qHeads(), plan.keysPerSplit(), plan.splits(),
+                shape.headDim(), withValues);
+    }
+
+    /** Writes the budgets into {@code sets.counts} (host) and returns the pool and top-k launches. */
+    private List<KernelLaunch> select(I32Buffer lengths, int maxLength, IndexSets sets, int[] budgets) {
+        for (int b = 0; b < shape.batch(); b++) sets.counts().set(b, budgets[b]);
+        int keyBlocks = (maxLength + PooledScoreKernel.THREADS - 1) / PooledScoreKernel.THREADS;
+        return List.of(
+                new KernelLaunch("pool", POOL,
+                        new LaunchConfig(keyBlocks, shape.kvHeads(), shape.batch(), PooledScoreKernel.THREADS, 1, 0),
+                        logits, lse, lengths, pooled, shape.kvHeads(), scoreStride(), shape.groupSize()),
+                new KernelLaunch("topk", SELECT,
+                        new LaunchConfig(shape.kvHeads(), shape.batch(), 1, TopKSelectKernel.THREADS, 1, 0),
+                        pooled, lengths, sets.counts(), sets.indices(), shape.kvHeads(), scoreStride(), sets.kMax()));
+    }
+
+    private static int[] read(I32Buffer buffer) {
+        int[] values = new int[(int) buffer.length()];
+        for (int i = 0; i < values.length; i++) values[i] = buffer.get(i);
+        return values;
+    }
+
+    private List<KernelLaunch> sparse(F32Buffer q, KvLayer kv, IndexSets sets, I32Buffer map, int maxCount, F32Buffer out) {
+        SplitPlan plan = plan(maxCount);
+        return List.of(split(DecodeMode.SPARSE, plan, q, kv, sets.counts(), sets.indices(), map, sets.kMax()),
+                merge(plan, sets.counts(), out, true));
+    }
+
+    private void ensureScoreBuffers() {
+        if (logits == null) {
+            logits = F32Buffer.allocate(arena, (long) shape.batch() * shape.qHeads() * scoreStride());
+            pooled = F32Buffer.allocate(arena, (long) shape.batch() * shape.kvHeads() * scoreStride());
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------ checks
+
+    /** Checks q, kv and lengths against the shape; returns the longest length. */
+    private int checkInputs(F32Buffer q, KvLayer kv, I32Buffer lengths) {
+        checkLength("q", q, shape.queryElements(), "[batch][qHeads][headDim]");
+        if (kv == null) throw new IllegalArgumentException("kv: expected a KvLayer but got null");
+        if (kv.length() != shape.cacheElements()) {
+            throw new IllegalArgumentException("kv: expected " + shape.cacheElements()
+                    + " elements per cache ([batch][kvHeads][capacity][headDim] = " + shape + ") but got " + kv.length());
+        }
+        checkLength("lengths", lengths, shape.batch(), "[batch]");
+        int max = 0;
+        for (int b = 0; b < shape.batch(); b++) {
+            int n = lengths.get(b);
+            if (n < 1 || n > shape.capacity()) {
+                throw new IllegalArgumentException("lengths[" + b + "]: expected 1.." + shape.capacity()
+                        + " (the cache capacity) but got " + n);
+            }
+            max = Math.max(max, n);
+        }
+        return max;
+    }
+
+    private void checkOutput(F32Buffer out) {
+        checkLength("out", out, shape.queryElements(), "[batch][qHeads][headDim]");
+    }
+
+    private static void checkLength(String name, dev.kascade.kernel.KernelBuffer buffer, long expected, String layout) {
+        if (buffer == null) throw new IllegalArgumentException(name + ": expected a buffer but got null");
+        if (buffer.length() != expected) {
+            throw new IllegalArgumentException(name + ": expected " + expected + " elements " + layout + " but got "
+                    + buffer.length());
+        }
+    }
+
+    private void checkIndexSetBuffers(IndexSets sets) {
+        if (sets == null) throw new IllegalArgumentException("sets: expected IndexSets but got null");
+        checkLength("sets.indices", sets.indices(), (long) shape.batch() * shape.kvHeads() * sets.kMax(),
+                "[batch][kvHeads][kMax]");
+        checkLength("sets.counts", sets.counts(), shape.batch(), "[batch]");
+    }
+
+    /** The budget of every sequence, checked to fit the index sets' row stride. */
+    private int[] budgets(I32Buffer lengths, IndexSets sets) {
+        checkIndexSetBuffers(sets);
+        int[] k = new int[shape.batch()];
+        for (int b = 0; b < k.length; b++) {
+            k[b] = budget.keys(lengths.get(b));
+            if (k[b] > sets.kMax()) {
+                throw new IllegalArgumentException("sets.kMax: " + sets.kMax() + " is smaller than the budget " + k[b]
+                        + " of sequence " + b + " (length " + lengths.get(b) + "); allocate with allocateIndexSets");
+            }
+        }
+        return k;
+    }
+
+    private void checkHeadMap(int[] headMapRow) {
+        if (headMapRow == null || headMapRow.length != shape.kvHeads()) {
+            throw new IllegalArgumentException("headMapRow: expected " + shape.kvHeads() + " entries but got "
+                    + (headMapRow == null ? "null" : Arrays.toString(headMapRow)));
+        }
+        for (int g = 0; g < headMapRow.length; g++) {
+            if (headMapRow[g] < 0 || headMapRow[g] >= shape.kvHeads()) {
+                throw new IllegalArgumentException("headMapRow[" + g + "]: anchor head " + headMapRow[g]
+                        + " out of range [0, " + shape.kvHeads() + ")");
+            }
+        }
+    }
+
+    /** Checks counts (1..min(kMax, n_b)) and every index a reuse pass will read; returns the largest count. */
+    private int checkIndexSets(IndexSets sets, I32Buffer lengths, int[] headMapRow) {
+        checkIndexSetBuffers(sets);
+        int max = 0;
+        for (int b = 0; b < shape.batch(); b++) {
+            int n = lengths.get(b);
+            int k = sets.counts().get(b);
+            if (k < 1 || k > sets.kMax() || k > n) {
+                throw new IllegalArgumentException("sets.counts[" + b + "]: expected 1..min(kMax " + sets.kMax()
+                        + ", length " + n + ") keys but got " + k);
+            }
+            max = Math.max(max, k);
+            boolean[] checked = new boolean[shape.kvHeads()];
+            for (int g : headMapRow) {
+                if (checked[g]) continue;
+                checked[g] = true;
+                long row = ((long) b * shape.kvHeads() + g) * sets.kMax();
+                for (int j = 0; j < k; j++) {
+                    int key = sets.indices().get(row + j);
+                    if (key < 0 || key >= n) {
+                        throw new IllegalArgumentException("sets.indices[" + b + "][" + g + "][" + j + "]: position "
+                                + key + " out of range [0, " + n + ")");
+                    }
+                }
+            }
+        }
+        return max;
+    }
+
+    private static int max(int[] values) {
+        int m = 0;
+        for (int v : values) m = Math.max(m, v);
+        return m;
+    }
+
+    private static Method method(Class<?> owner, String name) {
+        return KernelSpec.of(name, owner, name, java.util.Map.of(), "").method();
+    }
+
+    /** Frees the scratch buffers. */
+    @Override
+    public void close() {
+        arena.close();
+    }
+
+    // Test access to intermediate results.
+    F32Buffer lse() {
+        return lse;
+    }
+
+    F32Buffer pooledScores() {
+        return pooled;
+    }
+
+    F32Buffer logits() {
+        return logits;
+    }
+}

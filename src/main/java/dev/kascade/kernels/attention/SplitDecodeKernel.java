@@ -1,0 +1,313 @@
+package dev.kascade.kernels.attention;
+
+import dev.kascade.kernel.Const;
+import dev.kascade.kernel.F32Buffer;
+import dev.kascade.kernel.I32Buffer;
+import dev.kascade.kernel.Kernel;
+import dev.kascade.kernel.KernelContext;
+import dev.kascade.kernel.ReadOnly;
+
+/**
+ * Split-K flash-decoding over one KV head's keys, GQA-aware: the workhorse of every decode role.
+ *
+ * <p>One kernel, four specialisations chosen by {@code @Const} flags (see {@link DecodeMode}):
+ * <ul>
+ *   <li>dense: all {@code n_b} keys, P.V, partial outputs + partial LSE;</li>
+ *   <li>layer 0: as dense, and also writes every key's logit for every query head;</li>
+ *   <li>anchor scores: logits + partial LSE only, K is read, V is not;</li>
+ *   <li>sparse: the {@code k_b} keys of an index set (through a head mapping), P.V.</li>
+ * </ul>
+ *
+ * <p>KV words: the bf16/f16 cache is read through an {@link I32Buffer} view of the same bytes, so one
+ * kernel serves both element types ({@code @Const kvBf16} picks the conversion) and every load is a
+ * 16-byte {@code ld.global.nc.v4}. Logits and LSEs are in base-2 units of the scaled score
+ * ({@code q.k / sqrt(d) * log2(e)}), so softmax is {@code exp2}; natural LSE = base-2 LSE * ln 2.
+ */
+public final class SplitDecodeKernel {
+    private SplitDecodeKernel() {
+    }
+
+    /** Warps per block. */
+    public static final int WARPS = 4;
+    /** Threads per block. */
+    public static final int THREADS = WARPS * KernelContext.WARP_SIZE;
+    /** bf16/f16 elements in one 16-byte load: each lane owns this many dims of a row. */
+    public static final int CHUNK = 8;
+    /** 32-bit words in one 16-byte load. */
+    public static final int WORDS = 4;
+    /** Keys each lane group loads per step, all in flight together (memory-level parallelism). */
+    public static final int UNROLL = 4;
+    /** Running max of a worker that has seen no key: finite so that exp2(EMPTY - EMPTY) is not NaN. */
+    public static final float EMPTY_MAX = -1e30f;
+
+    /** Lanes that cover one key row: one 16-byte chunk each (8 for d=64, 16 for d=128, 32 for d=256). */
+    public static int lanesPerKey(int headDim) {
+        return headDim / CHUNK;
+    }
+
+    /** Keys one block consumes per loop step; splits are sized in multiples of this. */
+    public static int keysPerStep(int headDim) {
+        return THREADS / lanesPerKey(headDim) * UNROLL;
+    }
+
+    /*
+     * Thread layout: grid (split, kvHead g x groupParts, batch b); 128 threads. A block serves blockHeads = r /
+     * groupParts query heads of group g (groupParts = 1 up to r = 8; larger groups are cut so q and the
+     * accumulators stay in registers, reading K/V once per part). A warp is cut into 32/(d/8) lane groups
+     * ("workers") of d/8 lanes; a worker owns one key at a time, lane c of it owns dims [8c, 8c+8) of that
+     * key and of the block's query rows (8 floats of q and 8 accumulators per head in registers).
+     * Memory traffic per key: 2d bytes of K (+ 2d of V unless anchor scores; + 4 of index when sparse),
+     * each byte read once for all the block's heads; per (split, head) one partial row of d floats + 1 LSE written;
+     * logit modes write 4 bytes per key per head.
+     * Algorithm: each worker runs an online softmax over keys split.start + warp*W + u*G + slot (UNROLL keys
+     * per step, loads issued first); a key's dot is reduced over its lanes with log2(d/8) xor-shuffles;
+     * workers merge by shuffles within the warp, warps through shared memory, then one partial row per head.
+     * Sparse mode loads the next step's positions while this step computes.
+     */
+    @Kernel
+    public static void decodeSplit(KernelContext ctx,
+                                   @ReadOnly F32Buffer q, @ReadOnly I32Buffer kCache, @ReadOnly I32Buffer vCache,
+                                   @ReadOnly I32Buffer keyCounts, @ReadOnly I32Buffer indices,
+                                   @ReadOnly I32Buffer headMap,
+                                   F32Buffer partialOut, F32Buffer partialLse, F32Buffer logits,
+                                   int kvHeads, int groupParts, int capacity, int kMax, int keysPerSplit,
+                                   int numSplits, int logitsStride, float qScale,
+                                   @Const int headDim, @Const int blockHeads, @Const boolean kvBf16,
+                                   @Const boolean withValues, @Const boolean writeLogits, @Const boolean sparse) {
+        int split = ctx.blockIdx();
+        int headBlock = ctx.blockIdxY(); // (KV head, part of its query group)
+        int g = headBlock / groupParts;
+        int b = ctx.blockIdxZ();
+        int count = keyCounts.get(b);
+        int start = split * keysPerSplit;
+        if (start >= count) {
+            return; // the whole block: this sequence is shorter than the longest one; merge skips the split
+        }
+        int end = start + keysPerSplit < count ? start + keysPerSplit : count;
+
+        int lanesPerKey = headDim / CHUNK;
+        int keysPerWarp = KernelContext.WARP_SIZE / lanesPerKey;
+        int warpKeys = keysPerWarp * UNROLL;
+        int blockKeys = WARPS * warpKeys;
+        int lane = ctx.laneId();
+        int warp = ctx.warpId();
+        int slot = lane / lanesPerKey;
+        int chunk = lane - slot * lanesPerKey;
+        int qHeads = kvHeads * groupParts * blockHeads;
+        int firstHead = headBlock * blockHeads;
+
+        // This lane's 8 dims of the r query rows, scaled so that exp2(q.k) = exp(q.k / sqrt(d)).
+        float[] qs = new float[blockHeads * CHUNK];
+        for (int h = 0; h < KernelContext.unroll(blockHeads); h++) {
+            long qBase = ((long) b * qHeads + firstHead + h) * headDim + (long) chunk * CHUNK;
+            for (int e = 0; e < KernelContext.unroll(CHUNK); e++) {
+                qs[h * CHUNK + e] = q.get(qBase + e) * qScale;
+            }
+        }
+
+        float[] runMax = new float[blockHeads];
+        float[] runSum = new float[blockHeads];
+        float[] acc = new float[blockHeads * CHUNK];
+        for (int h = 0; h < KernelContext.unroll(blockHeads); h++) {
+            runMax[h] = EMPTY_MAX;
+            runSum[h] = 0f;
+            for (int e = 0; e < KernelContext.unroll(CHUNK); e++) {
+                acc[h * CHUNK + e] = 0f;
+            }
+        }
+        int[] kWords = new int[UNROLL * WORDS];
+        int[] vWords = new int[UNROLL * WORDS];
+        int[] position = new int[UNROLL];
+        int[] load = new int[WORDS];
+        float[] row = new float[CHUNK];
+        float[] score = new float[UNROLL * blockHeads];
+
+        long rowBase = ((long) b * kvHeads + g) * capacity;
+        long listBase = sparse ? ((long) b * kvHeads + headMap.get(g)) * kMax : 0L;
+
+        // Sparse mode: the cache positions of the first step; later steps' are loaded one step ahead so the
+        // gathers never wait on an index load.
+        int[] gather = new int[UNROLL];
+        if (sparse) {
+            for (int u = 0; u < KernelContext.unroll(UNROLL); u++) {
+                int j = start + warp * warpKeys + u * keysPerWarp + slot;
+                gather[u] = indices.get(listBase + (j < end ? j : end - 1));
+            }
+        }
+
+        for (int tile = start; tile < end; tile += blockKeys) {
+            // 1. Issue all K (and V) loads of this step before using any of them.
+            for (int u = 0; u < KernelContext.unroll(UNROLL); u++) {
+                int j = tile + warp * warpKeys + u * keysPerWarp + slot;
+                int jc = j < end ? j : end - 1; // past the end: reload a valid row, its weight is set to 0
+                int key = jc;
+                if (sparse) {
+                    key = gather[u] < 0 ? 0 : (gather[u] < capacity ? gather[u] : capacity - 1); // memory safety
+                }
+                position[u] = j < end ? j : -1;
+                long word = (((rowBase + key) * headDim) + (long) chunk * CHUNK) >> 1;
+                kCache.load4(word, load);
+                for (int w = 0; w < KernelContext.unroll(WORDS); w++) {
+                    kWords[u * WORDS + w] = load[w];
+                }
+                if (withValues) {
+                    vCache.load4(word, load);
+                    for (int w = 0; w < KernelContext.unroll(WORDS); w++) {
+                        vWords[u * WORDS + w] = load[w];
+                    }
+                }
+            }
+
+            if (sparse) {
+                for (int u = 0; u < KernelContext.unroll(UNROLL); u++) {
+                    int j = tile + blockKeys + warp * warpKeys + u * keysPerWarp + slot;
+                    gather[u] = indices.get(listBase + (j < end ? j : end - 1));
+                }
+            }
+
+            // 2. Partial dots of this lane's 8 dims with the r query rows.
+            for (int u = 0; u < KernelContext.unroll(UNROLL); u++) {
+                for (int w = 0; w < KernelContext.unroll(WORDS); w++) {
+                    int packed = kWords[u * WORDS + w];
+                    row[2 * w] = kvBf16 ? KernelContext.lowBf16(packed) : KernelContext.lowF16(packed);
+                    row[2 * w + 1] = kvBf16 ? KernelContext.highBf16(packed) : KernelContext.highF16(packed);
+                }
+                for (int h = 0; h < KernelContext.unroll(blockHeads); h++) {
+                    float dot = 0f;
+                    for (int e = 0; e < KernelContext.unroll(CHUNK); e++) {
+                        dot = KernelContext.fma(qs[h * CHUNK + e], row[e], dot);
+                    }
+                    score[u * blockHeads + h] = dot;
+                }
+            }
+
+            // 3. Sum each key's partial dots over its lanes (xor masks below lanesPerKey stay in the group).
+            for (int t = 0; t < KernelContext.unroll(5); t++) {
+                int mask = 16 >> t;
+                if (mask < lanesPerKey) {
+                    for (int i = 0; i < KernelContext.unroll(UNROLL * blockHeads); i++) {
+                        score[i] += ctx.shuffleXor(score[i], mask);
+                    }
+                }
+            }
+
+            if (writeLogits) {
+                // lane (h mod lanesPerKey) of the key's group writes head h's logit
+                for (int u = 0; u < KernelContext.unroll(UNROLL); u++) {
+                    for (int h = 0; h < KernelContext.unroll(blockHeads); h++) {
+                        if (position[u] >= 0 && chunk == h % lanesPerKey) {
+                            logits.set(((long) b * qHeads + firstHead + h) * logitsStride + position[u],
+                                    score[u * blockHeads + h]);
+                        }
+                    }
+                }
+            }
+
+            // 4. Online softmax, once per step: new max, rescale, probabilities (score[] becomes p).
+            for (int h = 0; h < KernelContext.unroll(blockHeads); h++) {
+                float newMax = runMax[h];
+                for (int u = 0; u < KernelContext.unroll(UNROLL); u++) {
+                    newMax = position[u] >= 0 ? Math.max(newMax, score[u * blockHeads + h]) : newMax;
+                }
+                float correction = KernelContext.exp2(runMax[h] - newMax);
+                runMax[h] = newMax;
+                float sum = runSum[h] * correction;
+                for (int u = 0; u < KernelContext.unroll(UNROLL); u++) {
+                    float p = position[u] >= 0 ? KernelContext.exp2(score[u * blockHeads + h] - newMax) : 0f;
+                    score[u * blockHeads + h] = p;
+                    sum += p;
+                }
+                runSum[h] = sum;
+                if (withValues) {
+                    for (int e = 0; e < KernelContext.unroll(CHUNK); e++) {
+                        acc[h * CHUNK + e] *= correction;
+                    }
+                }
+            }
+
+            // 5. acc += p * v for this lane's 8 dims.
+            if (withValues) {
+                for (int u = 0; u < KernelContext.unroll(UNROLL); u++) {
+                    for (int w = 0; w < KernelContext.unroll(WORDS); w++) {
+                        int packed = vWords[u * WORDS + w];
+                        row[2 * w] = kvBf16 ? KernelContext.lowBf16(packed) : KernelContext.lowF16(packed);
+                        row[2 * w + 1] = kvBf16 ? KernelContext.highBf16(packed) : KernelContext.highF16(packed);
+                    }
+                    for (int h = 0; h < KernelContext.unroll(blockHeads); h++) {
+                        float p = score[u * blockHeads + h];
+                        for (int e = 0; e < KernelContext.unroll(CHUNK); e++) {
+                            acc[h * CHUNK + e] = KernelContext.fma(p, row[e], acc[h * CHUNK + e]);
+                        }
+                    }
+                }
+            }
+        }
+
+        // 6. Merge the workers of a warp: xor masks at or above lanesPerKey pair up lanes of equal chunk.
+        for (int t = 0; t < KernelContext.unroll(5); t++) {
+            int mask = 16 >> t;
+            if (mask >= lanesPerKey) {
+                for (int h = 0; h < KernelContext.unroll(blockHeads); h++) {
+                    float otherMax = ctx.shuffleXor(runMax[h], mask);
+                    float otherSum = ctx.shuffleXor(runSum[h], mask);
+                    float newMax = Math.max(runMax[h], otherMax);
+                    float mine = KernelContext.exp2(runMax[h] - newMax);
+                    float theirs = KernelContext.exp2(otherMax - newMax);
+                    runSum[h] = runSum[h] * mine + otherSum * theirs;
+                    runMax[h] = newMax;
+                    if (withValues) {
+                        for (int e = 0; e < KernelContext.unroll(CHUNK); e++) {
+                            float other = ctx.shuffleXor(acc[h * CHUNK + e], mask);
+                            acc[h * CHUNK + e] = acc[h * CHUNK + e] * mine + other * theirs;
+                        }
+                    }
+                }
+            }
+        }
+
+        // 7. Merge the warps through shared memory and write one partial row per query head.
+        float[] warpMax = ctx.sharedF32(WARPS * blockHeads);
+        float[] warpSum = ctx.sharedF32(WARPS * blockHeads);
+        float[] warpAcc = ctx.sharedF32(withValues ? WARPS * blockHeads * headDim : 1); // unused without V
+        if (lane == 0) {
+            for (int h = 0; h < KernelContext.unroll(blockHeads); h++) {
+                warpMax[warp * blockHeads + h] = runMax[h];
+                warpSum[warp * blockHeads + h] = runSum[h];
+            }
+        }
+        if (withValues && slot == 0) {
+            for (int h = 0; h < KernelContext.unroll(blockHeads); h++) {
+                for (int e = 0; e < KernelContext.unroll(CHUNK); e++) {
+                    warpAcc[(warp * blockHeads + h) * headDim + chunk * CHUNK + e] = acc[h * CHUNK + e];
+                }
+            }
+        }
+        ctx.barrier();
+        int outputs = withValues ? blockHeads * headDim : blockHeads;
+        int perHead = withValues ? headDim : 1;
+        for (int i = ctx.threadIdx(); i < outputs; i += THREADS) {
+            int h = i / perHead;
+            int dim = i - h * perHead;
+            float max = EMPTY_MAX;
+            for (int w = 0; w < KernelContext.unroll(WARPS); w++) {
+                max = Math.max(max, warpMax[w * blockHeads + h]);
+            }
+            float total = 0f;
+            float out = 0f;
+            for (int w = 0; w < KernelContext.unroll(WARPS); w++) {
+                float weight = KernelContext.exp2(warpMax[w * blockHeads + h] - max);
+                total += warpSum[w * blockHeads + h] * weight;
+                if (withValues) {
+                    out += warpAcc[(w * blockHeads + h) * headDim + dim] * weight;
+                }
+            }
+            long partialRow = ((long) b * qHeads + firstHead + h) * numSplits + split;
+            if (withValues) {
+                partialOut.set(partialRow * headDim + dim, out / total);
+            }
+            if (dim == 0) {
+                partialLse.set(partialRow, max + KernelContext.log2(total));
+            }
+        }
+    }
+}
