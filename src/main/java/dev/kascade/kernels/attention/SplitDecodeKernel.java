@@ -192,12 +192,25 @@ public final class SplitDecodeKernel {
             }
 
             if (writeLogits) {
-                // lane (h mod lanesPerKey) of the key's group writes head h's logit
-                for (int u = 0; u < KernelContext.unroll(UNROLL); u++) {
-                    for (int h = 0; h < KernelContext.unroll(blockHeads); h++) {
-                        if (position[u] >= 0 && chunk == h % lanesPerKey) {
-                            logits.set(((long) b * qHeads + firstHead + h) * logitsStride + position[u],
-                                    score[u * blockHeads + h]);
+                // After the xor reduction every lane of a key group holds all UNROLL x blockHeads sums; lane c
+                // writes values c, c + lanesPerKey, ... (value i = key u = i / blockHeads, head i % blockHeads):
+                // one store per lane per round instead of one predicated store (and 64-bit address) per value.
+                // For d = 128, r = 4 that is one round, and a warp's store covers whole 32-byte sectors.
+                for (int round = 0; round < KernelContext.unroll(UNROLL * blockHeads); round++) {
+                    if (round * lanesPerKey < UNROLL * blockHeads) {
+                        int want = round * lanesPerKey + chunk;
+                        float value = 0f;
+                        int pos = -1;
+                        int head = 0;
+                        for (int i = 0; i < KernelContext.unroll(UNROLL * blockHeads); i++) {
+                            if (i == want) {
+                                value = score[i];
+                                pos = position[i / blockHeads];
+                                head = i % blockHeads;
+                            }
+                        }
+                        if (pos >= 0) {
+                            logits.set(((long) b * qHeads + firstHead + head) * logitsStride + pos, value);
                         }
                     }
                 }
