@@ -133,10 +133,15 @@ public final class DecodeCheckCommand implements Command {
                     dev.kascade.kernels.attention.SplitPlan.DEFAULT_BLOCKS_PER_SM, minKeys, dtype, batch, qHeads, kvHeads,
                     headDim, layers, capacity, prompt, steps, seed);
             boolean ok = r.passed(2e-3);
-            out.printf("session %s %s %d/%d d%d b%d prompt %d, %d decode calls: max |device - cpu| %.3g, exported cache %s  %s%n",
+            out.printf("session %s %s %d/%d d%d b%d prompt %d, %d decode calls: max |device - cpu| %.3g, exported cache %s"
+                            + " (layer 0 vs float64: cpu %.3g, device %.3g)  %s%n",
                     device, dtype.label(), qHeads, kvHeads, headDim, batch, prompt, r.decodeCalls(), r.maxDifference(),
-                    r.cachesEqual() ? "equal" : "DIFFERS", ok ? "pass" : "FAIL");
-            if (!ok) worst = 1;
+                    r.cachesEqual() ? "equal" : "DIFFERS", r.layer0CpuError(), r.layer0DeviceError(), ok ? "pass" : "FAIL");
+            if (!ok) {
+                worst = 1;
+                out.println("    max |device - cpu| by layer (roles " + java.util.Arrays.toString(new String[] {"layer0",
+                        "reuse", "anchor", "reuse"}) + "): " + java.util.Arrays.toString(r.maxDifferenceByLayer()));
+            }
         }
         return worst;
     }

@@ -19,7 +19,8 @@ import java.util.Random;
  */
 public final class SessionCheck {
     /** Largest |device - cpu| over all decode outputs, and whether the exported caches hold the same bytes. */
-    public record Result(double maxDifference, boolean cachesEqual, int decodeCalls) {
+    public record Result(double maxDifference, boolean cachesEqual, int decodeCalls, double layer0CpuError,
+                         double layer0DeviceError, double[] maxDifferenceByLayer) {
         /** Outputs within {@code tolerance} and equal caches. */
         public boolean passed(double tolerance) {
             return maxDifference <= tolerance && cachesEqual;
@@ -51,6 +52,9 @@ public final class SessionCheck {
         Random rnd = new Random(seed);
         double worst = 0;
         int calls = 0;
+        float[] lastCpu0 = null, lastDev0 = null;
+        double[] byLayer = new double[layers];
+        Tensor lastQ0 = null;
         try (Arena arena = Arena.ofShared();
              KascadeSession cpu = KascadeSession.open(config, plan, DeviceKind.CPU, batch, capacity);
              KascadeSession dev = KascadeSession.openOnDevice(config, plan, device, batch, capacity, smCount, blocksPerSm,
@@ -69,8 +73,16 @@ public final class SessionCheck {
                     Tensor v = random(arena, rnd, batch, kvHeads, headDim);
                     float[] want = cpu.decode(layer, q, k, v).toFloatArray();
                     float[] got = dev.decode(layer, q, k, v).toFloatArray();
-                    for (int i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(want[i] - got[i]));
+                    for (int i = 0; i < want.length; i++) {
+                        worst = Math.max(worst, Math.abs(want[i] - got[i]));
+                        byLayer[layer] = Math.max(byLayer[layer], Math.abs(want[i] - got[i]));
+                    }
                     calls++;
+                    if (layer == 0) {
+                        lastCpu0 = want;
+                        lastDev0 = got;
+                        lastQ0 = q;
+                    }
                 }
             }
             KvCache a = cpu.cache();
@@ -85,7 +97,40 @@ public final class SessionCheck {
                     }
                 }
             }
-            return new Result(worst, equal, calls);
+            // Layer 0 is dense: both sessions' last layer-0 outputs against float64 attention over the exported cache.
+            double errCpu = 0, errDev = 0;
+            int r = qHeads / kvHeads;
+            double scale = 1.0 / Math.sqrt(headDim);
+            for (int s = 0; s < batch; s++) {
+                int n = c.length(0, s);
+                for (int h = 0; h < qHeads; h++) {
+                    float[] keys = c.liveKeys(0, s, h / r).toFloatArray();
+                    float[] vals = c.liveValues(0, s, h / r).toFloatArray();
+                    double[] logit = new double[n];
+                    double max = Double.NEGATIVE_INFINITY;
+                    for (int j = 0; j < n; j++) {
+                        double dot = 0;
+                        for (int e = 0; e < headDim; e++) {
+                            dot += (double) lastQ0.getFlat(((long) s * qHeads + h) * headDim + e) * keys[j * headDim + e];
+                        }
+                        logit[j] = dot * scale;
+                        max = Math.max(max, logit[j]);
+                    }
+                    double sum = 0;
+                    double[] o = new double[headDim];
+                    for (int j = 0; j < n; j++) {
+                        double w = Math.exp(logit[j] - max);
+                        sum += w;
+                        for (int e = 0; e < headDim; e++) o[e] += w * vals[j * headDim + e];
+                    }
+                    for (int e = 0; e < headDim; e++) {
+                        int i = (s * qHeads + h) * headDim + e;
+                        errCpu = Math.max(errCpu, Math.abs(lastCpu0[i] - o[e] / sum));
+                        errDev = Math.max(errDev, Math.abs(lastDev0[i] - o[e] / sum));
+                    }
+                }
+            }
+            return new Result(worst, equal, calls, errCpu, errDev, byLayer);
         }
     }
 
