@@ -27,6 +27,9 @@ public final class CudaBench {
                                       double topk, int[] anchors, int layers, int warmup, int iters, int blocksPerSm,
                                       int minKeysPerSplit, Path outFile,
                                       PrintStream out, PrintStream err) throws IOException {
+        if (dtype != DType.BF16 && dtype != DType.F16) { // before touching the GPU
+            throw new IllegalArgumentException("--dtype: the GPU decode stores bf16 or f16 but got " + dtype.label());
+        }
         CudaDevice device = Devices.cuda(CudaConfig.get().device());
         CudaDecodeBench bench = new CudaDecodeBench(device);
         List<String> lines = new ArrayList<>();
