@@ -39,6 +39,7 @@ public final class DecodeCheckCommand implements Command {
                                         with PTX semantics; cuda: the GPU runtime
                   --session           instead: a decode session on the device against the CPU session
                                       (prefill, decode steps of every role, cache export)
+                  --large             with --session on cpu: the GPU's sizes in the emulator (minutes)
                   --small             with cuda: the small cases of cpu/ir (quick under compute-sanitizer)
                   --seed N            random seed (default: time based; printed so a failure can be replayed)
                 Exit code 0 when every case passes, 1 otherwise.""";
@@ -46,7 +47,7 @@ public final class DecodeCheckCommand implements Command {
 
     @Override
     public int run(List<String> args, PrintStream out) {
-        Options o = Options.parse(args, Set.of("--device", "--seed"), Set.of("--small", "--session"));
+        Options o = Options.parse(args, Set.of("--device", "--seed"), Set.of("--small", "--session", "--large"));
         if (!o.positional().isEmpty()) {
             throw new UsageException("unexpected argument " + o.positional().getFirst());
         }
@@ -92,7 +93,7 @@ public final class DecodeCheckCommand implements Command {
             default -> throw new UsageException("--device: expected cpu, ir or cuda but got '" + device + "'");
         }
         if (o.has("--session")) {
-            return session(device, launcher, seed, out);
+            return session(device, launcher, seed, o.has("--large"), out);
         }
         out.printf("kascade decode-check --device %s --seed %d (%d cases; error in units of %.0e + %.0e*|expected|)%n%n",
                 device, seed, cases.size(), DecodeCheck.ABS, DecodeCheck.REL);
@@ -117,15 +118,16 @@ public final class DecodeCheckCommand implements Command {
     }
 
     /** The session case: a device session against the CPU session on the same inputs. */
-    private static int session(String device, KernelLauncher launcher, long seed, PrintStream out) {
+    private static int session(String device, KernelLauncher launcher, long seed, boolean large, PrintStream out) {
         boolean cuda = device.equals("cuda");
+        boolean big = cuda || large; // --large: the GPU's sizes on the emulator (slow; to compare hosts)
         dev.kascade.runtime.Device d = cuda ? dev.kascade.runtime.Devices.cuda(dev.kascade.runtime.CudaConfig.get().device())
                 : dev.kascade.runtime.Devices.cpu();
         // GPU: Llama-like heads, a 1.5K-token prompt; CPU/IR: the emulator runs the kernels, so small.
-        int qHeads = cuda ? 32 : 8, kvHeads = cuda ? 8 : 2, headDim = cuda ? 128 : 64, batch = cuda ? 4 : 2;
-        int prompt = cuda ? 1500 : 150, capacity = prompt + 8, steps = 3, layers = 4;
-        int sm = cuda ? dev.kascade.kernels.attention.SplitPlan.H200_SM_COUNT : 1;
-        int minKeys = cuda ? dev.kascade.kernels.attention.SplitPlan.DEFAULT_MIN_KEYS_PER_SPLIT : 64;
+        int qHeads = big ? 32 : 8, kvHeads = big ? 8 : 2, headDim = big ? 128 : 64, batch = big ? 4 : 2;
+        int prompt = big ? 1500 : 150, capacity = prompt + 8, steps = 3, layers = 4;
+        int sm = big ? dev.kascade.kernels.attention.SplitPlan.H200_SM_COUNT : 1;
+        int minKeys = big ? dev.kascade.kernels.attention.SplitPlan.DEFAULT_MIN_KEYS_PER_SPLIT : 64;
         int worst = 0;
         for (dev.kascade.tensor.DType dtype : new dev.kascade.tensor.DType[] {dev.kascade.tensor.DType.BF16,
                 dev.kascade.tensor.DType.F16}) {
