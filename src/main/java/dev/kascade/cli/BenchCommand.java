@@ -29,7 +29,7 @@ import java.util.function.Function;
 public final class BenchCommand implements Command {
     private static final Set<String> VALUED = Set.of("--device", "--context", "--batch", "--layers", "--q-heads",
             "--kv-heads", "--head-dim", "--topk", "--anchors", "--dtype", "--warmup", "--iters", "--seed", "--contexts",
-            "--topks", "--out");
+            "--topks", "--out", "--batches", "--n", "--reps", "--blocks-per-sm", "--min-keys");
     private static final Set<String> FLAGS = Set.of("--json", "--sweep", "--quiet");
 
     private final Function<String, DeviceBackend> backends;
@@ -62,6 +62,11 @@ public final class BenchCommand implements Command {
                        kascade bench --sweep [decode|prefill] [options] [--contexts a,b] [--topks p,q] [--out FILE]
                        kascade bench probe                        memory read bandwidth only
                        kascade bench workload [options]           sparsity statistics of the synthetic data
+                       kascade bench decode --device cuda [--batches 1,8,64] [--contexts 8192,32768] [options]
+                                          GPU decode roles on device-resident buffers (JSON lines; --out appends);
+                                          split plan: --blocks-per-sm N [16] --min-keys N [256]
+                       kascade bench vecadd [--device cuda] [--n 268435456] [--reps 50] [--blocks-per-sm 8]
+                                          the Java corpus vector add on the GPU (JSON line)
                 options (defaults in brackets):
                   --device cpu|cuda   [cpu]
                   --context N         cached keys (decode) or prompt tokens (prefill) [32768 decode, 8192 prefill]
@@ -87,6 +92,25 @@ public final class BenchCommand implements Command {
         if (pos.size() > 1) throw new UsageException("expected one mode (decode, prefill, probe, workload) but got " + pos);
         String what = pos.isEmpty() ? null : pos.get(0).toLowerCase(Locale.ROOT);
         Progress progress = new Progress(err, !o.has("--quiet"));
+        if ("vecadd".equals(what)) {
+            if (!"cuda".equalsIgnoreCase(o.get("--device", "cuda"))) {
+                throw new UsageException("vecadd: only --device cuda is supported");
+            }
+            out.println(dev.kascade.gpubench.CudaBench.vecadd(o.getInt("--n", 1 << 28), o.getInt("--reps", 50),
+                    o.getInt("--blocks-per-sm", 8)));
+            return 0;
+        }
+        if ("decode".equals(what) && "cuda".equalsIgnoreCase(o.get("--device", "cpu"))) {
+            BenchSpec s = spec(o, BenchMode.DECODE);
+            int[] batches = o.getIntList("--batches", new int[] {s.batch()});
+            int[] contexts = o.getIntList("--contexts", new int[] {s.context()});
+            dev.kascade.gpubench.CudaBench.decode(batches, contexts, s.dtype(), s.qHeads(), s.kvHeads(), s.headDim(),
+                    s.topk(), s.anchors(), s.layers(), o.getInt("--warmup", 3), o.getInt("--iters", 10),
+                    o.getInt("--blocks-per-sm", dev.kascade.kernels.attention.SplitPlan.DEFAULT_BLOCKS_PER_SM),
+                    o.getInt("--min-keys", dev.kascade.kernels.attention.SplitPlan.DEFAULT_MIN_KEYS_PER_SPLIT),
+                    o.has("--out") ? Path.of(o.get("--out", "")) : null, out, err);
+            return 0;
+        }
         if ("probe".equals(what)) {
             BandwidthProbe.Result r = BandwidthProbe.measure();
             out.printf(Locale.ROOT, "memory read bandwidth: best %.1f GB/s, median %.1f GB/s (%d threads, %d MiB, %d reps)%n",

@@ -15,6 +15,8 @@ public final class Main {
     static Map<String, Command> commands() {
         Map<String, Command> m = new LinkedHashMap<>();
         for (Command c : List.<Command>of(
+                new BenchCommand(),
+                new ReportCommand(),
                 new dev.kascade.cache.ArrowInfoCommand(),
                 new InfoCommand(),
                 new SelftestCommand(),
@@ -22,9 +24,7 @@ public final class Main {
                 new TracesCommand(),
                 new PlanCommand(),
                 new CudaSmokeCommand(),
-                new DecodeCheckCommand(),
-                new BenchCommand(),
-                new ReportCommand()
+                new DecodeCheckCommand()
         )) {
             m.put(c.name(), c);
         }

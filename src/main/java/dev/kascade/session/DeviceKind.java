@@ -4,6 +4,6 @@ package dev.kascade.session;
 public enum DeviceKind {
     /** The CPU path: Vector API kernels on all cores ({@code dev.kascade.cpu}). */
     CPU,
-    /** NVIDIA GPUs through the PTX kernels; not wired into sessions yet. */
+    /** An NVIDIA GPU through the PTX kernels: device-resident KV cache and decode (prefill on the CPU). */
     CUDA
 }

@@ -50,12 +50,19 @@ public final class KascadeSession implements AutoCloseable {
     private final int[] lengths;
     private final Arena arena = Arena.ofShared();
     private final Tensor decodeOut;
+    /** The device half on a GPU ({@link DeviceKind#CUDA}); null on the CPU. */
+    private final GpuSessionBackend gpu;
     private Tensor prefillOut;
     private long decodeStep;
     private long prefillStep;
     private boolean closed;
 
     private KascadeSession(KascadeConfig config, AnchorPlan plan, Variant variant, int batch, int capacity) {
+        this(config, plan, variant, batch, capacity, null, 0, 0, 0);
+    }
+
+    private KascadeSession(KascadeConfig config, AnchorPlan plan, Variant variant, int batch, int capacity,
+                           dev.kascade.runtime.Device device, int smCount, int blocksPerSm, int minKeysPerSplit) {
         this.config = config;
         this.plan = plan;
         this.variant = variant;
@@ -76,6 +83,32 @@ public final class KascadeSession implements AutoCloseable {
         this.prefillStepOf = new long[config.layers()];
         this.lengths = new int[batch];
         this.decodeOut = Tensor.allocate(arena, DType.F32, batch, config.qHeads(), config.headDim());
+        if (device == null) {
+            this.gpu = null;
+        } else {
+            try {
+                this.gpu = new GpuSessionBackend(config, plan, batch, capacity, cache, device, smCount, blocksPerSm,
+                        minKeysPerSplit);
+            } catch (RuntimeException e) {
+                cache.close();
+                arena.close();
+                throw e;
+            }
+        }
+    }
+
+    /**
+     * A session whose decode runs on {@code device} through the GPU kernels (what {@link DeviceKind#CUDA} does with
+     * the configured GPU); with the CPU device the kernels run in the emulator, for tests. Prefill runs on the
+     * CPU on the host mirror of the cache.
+     *
+     * @param smCount, blocksPerSm, minKeysPerSplit the split-K plan ({@link dev.kascade.kernels.attention.SplitPlan})
+     */
+    static KascadeSession openOnDevice(KascadeConfig config, AnchorPlan plan, dev.kascade.runtime.Device device, int batch,
+                                       int capacity, int smCount, int blocksPerSm, int minKeysPerSplit) {
+        check(config, plan, Variant.KASCADE, DeviceKind.CUDA, batch, capacity);
+        return new KascadeSession(config, plan, Variant.KASCADE, batch, capacity, device, smCount, blocksPerSm,
+                minKeysPerSplit);
     }
 
     /** A session with Kascade as published ({@link Variant#KASCADE}). */
@@ -87,10 +120,26 @@ public final class KascadeSession implements AutoCloseable {
      * Opens a session with an empty KV cache of {@code capacity} positions per sequence.
      *
      * @throws IllegalArgumentException when the plan does not fit the config, or batch/capacity are not positive
-     * @throws UnsupportedOperationException for {@link DeviceKind#CUDA} (not available yet)
+     * <p>{@link DeviceKind#CUDA}: the configured GPU ({@code cuda.device}); the KV cache, index sets and decode
+     * scratch live in device memory and each decode step runs there (new K/V appended on the device); prefill
+     * runs on the CPU on the host mirror. {@link Variant#KASCADE} only, bf16/f16 cache, post-softmax pooling.
+     *
+     * @throws dev.kascade.cuda.CudaUnavailableException for {@link DeviceKind#CUDA} without a usable GPU
      */
     public static KascadeSession open(KascadeConfig config, AnchorPlan plan, Variant variant, DeviceKind device,
                                       int batch, int capacity) {
+        check(config, plan, variant, device, batch, capacity);
+        if (device == DeviceKind.CUDA) {
+            dev.kascade.runtime.CudaDevice gpu = dev.kascade.runtime.Devices.cuda(dev.kascade.runtime.CudaConfig.get().device());
+            return new KascadeSession(config, plan, variant, batch, capacity, gpu, gpu.info().multiprocessors(),
+                    dev.kascade.kernels.attention.SplitPlan.DEFAULT_BLOCKS_PER_SM,
+                    dev.kascade.kernels.attention.SplitPlan.DEFAULT_MIN_KEYS_PER_SPLIT);
+        }
+        return new KascadeSession(config, plan, variant, batch, capacity);
+    }
+
+    private static void check(KascadeConfig config, AnchorPlan plan, Variant variant, DeviceKind device, int batch,
+                              int capacity) {
         if (config == null) throw new IllegalArgumentException("config: expected a KascadeConfig but got null");
         if (plan == null) throw new IllegalArgumentException("plan: expected an AnchorPlan but got null");
         if (variant == null) throw new IllegalArgumentException("variant: expected a Variant but got null");
@@ -103,11 +152,9 @@ public final class KascadeSession implements AutoCloseable {
         }
         if (batch <= 0) throw new IllegalArgumentException("batch: expected > 0 but got " + batch);
         if (capacity <= 0) throw new IllegalArgumentException("capacity: expected > 0 but got " + capacity);
-        if (device == DeviceKind.CUDA) {
-            throw new UnsupportedOperationException("device: CUDA sessions are not available yet in this build; "
-                    + "open the session with DeviceKind.CPU");
+        if (device == DeviceKind.CUDA && variant != Variant.KASCADE) {
+            throw new IllegalArgumentException("variant: a CUDA session runs Variant.KASCADE only but got " + variant);
         }
-        return new KascadeSession(config, plan, variant, batch, capacity);
     }
 
     public KascadeConfig config() {
@@ -118,10 +165,22 @@ public final class KascadeSession implements AutoCloseable {
         return plan;
     }
 
-    /** The KV cache (read it, do not close it: the session does). */
+    /**
+     * The KV cache (read it, do not close it: the session does). On a GPU this is the host mirror, brought up
+     * to date from the device first (a copy of every layer decode changed).
+     */
     public KvCache cache() {
         checkOpen();
+        if (gpu != null) gpu.syncToHost();
         return cache;
+    }
+
+    /**
+     * The KV cache with every position written so far, on the host, ready to save as Arrow
+     * ({@code dev.kascade.cache.KvCacheFormat}); on a GPU this copies the device's layers back first.
+     */
+    public KvCache exportCache() {
+        return cache();
     }
 
     /**
@@ -147,6 +206,15 @@ public final class KascadeSession implements AutoCloseable {
                 throw new IllegalStateException("capacity: sequence " + b + " of layer " + layer + " already holds "
                         + cache.length(layer, b) + " of " + capacity + " positions; no room for another token");
             }
+        }
+        if (gpu != null) { // the rows go to the device; the host mirror only counts them
+            for (int b = 0; b < batch; b++) {
+                cache.setLength(layer, b, cache.length(layer, b) + 1);
+                lengths[b] = cache.length(layer, b);
+            }
+            Tensor out = gpu.decode(layer, q, kNew, vNew, lengths, headMap[layer]);
+            if (role != LayerRole.REUSE) decodeStepOf[layer] = decodeStep;
+            return out;
         }
         long[] four = {batch, config.kvHeads(), 1, config.headDim()};
         cache.appendAll(layer, Tensor.wrap(kNew.segment(), kNew.dtype(), four), Tensor.wrap(vNew.segment(), vNew.dtype(), four));
@@ -208,7 +276,9 @@ public final class KascadeSession implements AutoCloseable {
                         + cache.length(layer, b) + " positions; " + add + " more exceed the capacity " + capacity);
             }
         }
+        if (gpu != null) gpu.syncToHost(layer);
         append(layer, k, v, t, qLens);
+        if (gpu != null) gpu.hostWrote(layer);
         for (int b = 0; b < batch; b++) lengths[b] = cache.length(layer, b);
         Tensor out = prefillOut(t);
         Tensor kc = cache.keys(layer);
@@ -231,6 +301,9 @@ public final class KascadeSession implements AutoCloseable {
         checkLayer(anchorLayer);
         if (!plan.isAnchor(anchorLayer)) {
             throw new IllegalArgumentException("anchorLayer: layer " + anchorLayer + " is not an anchor of " + plan);
+        }
+        if (gpu != null) {
+            throw new UnsupportedOperationException("decodeIndexSets: a GPU session keeps its decode index sets on the device");
         }
         return decodeSets[anchorLayer];
     }
@@ -298,6 +371,7 @@ public final class KascadeSession implements AutoCloseable {
     public void close() {
         if (closed) return;
         closed = true;
+        if (gpu != null) gpu.close();
         cache.close();
         arena.close();
     }

@@ -105,8 +105,16 @@ class BenchCommandTest {
 
     @Test
     void cudaWithoutAGpuAndBadOptionsAreClearErrors() {
-        var e = assertThrows(UnsupportedOperationException.class, () -> run(with("decode", "--device", "cuda")));
-        assertTrue(e.getMessage().contains("cuda"), e.getMessage());
+        // bench decode --device cuda runs the GPU harness: an f32 cache is refused before any GPU is touched,
+        // and without a driver the error says so.
+        var d = assertThrows(IllegalArgumentException.class,
+                () -> run(with("decode", "--device", "cuda", "--dtype", "f32")));
+        assertTrue(d.getMessage().startsWith("--dtype: the GPU decode stores bf16 or f16"), d.getMessage());
+        if (dev.kascade.runtime.Devices.cudaDeviceCount() == 0) {
+            var e = assertThrows(dev.kascade.cuda.CudaUnavailableException.class,
+                    () -> run(with("decode", "--device", "cuda")));
+            assertTrue(e.getMessage().contains("NVIDIA"), e.getMessage());
+        }
         var u = assertThrows(UsageException.class, () -> run(with("decode", "--topk", "1.5")));
         assertTrue(u.getMessage().contains("fraction"), u.getMessage());
         u = assertThrows(UsageException.class, () -> run(with("decode", "--anchors", "2,5")));

@@ -107,9 +107,9 @@ class KascadeSessionTest {
         e = assertThrows(IllegalArgumentException.class,
                 () -> KascadeSession.open(config, AnchorPlan.identity(LAYERS, 4, 0), DeviceKind.CPU, 1, 16));
         assertTrue(e.getMessage().startsWith("plan: maps 4 KV heads"), e.getMessage());
-        var u = assertThrows(UnsupportedOperationException.class,
-                () -> KascadeSession.open(config, plan(), DeviceKind.CUDA, 1, 16));
-        assertTrue(u.getMessage().contains("not available yet"), u.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> KascadeSession.open(config, plan(), Variant.DECODE_ONLY, DeviceKind.CUDA, 1, 16));
+        assertTrue(e.getMessage().startsWith("variant: a CUDA session runs Variant.KASCADE only"), e.getMessage());
 
         try (Arena arena = Arena.ofShared(); KascadeSession s = KascadeSession.open(config, plan(), DeviceKind.CPU, 1, 2)) {
             Random rnd = new Random(1);

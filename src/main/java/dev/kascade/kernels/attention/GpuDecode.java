@@ -106,6 +106,14 @@ public final class GpuDecode implements AutoCloseable {
         return budget;
     }
 
+    /**
+     * The head-map buffer {@link #reuseLaunches} writes on the host: a launcher that keeps buffers on a device
+     * must upload it (like {@code lengths} and {@code IndexSets.counts}) before running those launches.
+     */
+    public I32Buffer headMapBuffer() {
+        return headMap;
+    }
+
     /** Row stride of index sets for this shape: the budget of a full cache. */
     public int kMax() {
         return budget.keys(shape.capacity());

@@ -135,6 +135,13 @@ public final class SplitDecodeKernel {
             }
         }
 
+        // K-only scores with one value per lane (r = 4, d = 128: UNROLL x blockHeads = 16 = lanes per key): the
+        // partial dots are reduce-scattered instead of all-reduced (15 shuffles instead of 64), and each lane keeps
+        // the running max and sum of its own (key slot, head) values, merged after the loop.
+        boolean scatter = !withValues && UNROLL * blockHeads == lanesPerKey;
+        float laneMax = EMPTY_MAX;
+        float laneSum = 0f;
+
         for (int tile = start; tile < end; tile += blockKeys) {
             // 1. Issue all K (and V) loads of this step before using any of them.
             for (int u = 0; u < KernelContext.unroll(UNROLL); u++) {
@@ -181,6 +188,38 @@ public final class SplitDecodeKernel {
                 }
             }
 
+            if (scatter) {
+                // 3'. Reduce-scatter over the key's lanes: at each stage a lane keeps one half of its values and
+                // sends the other half to its partner, so lane c ends with the full sum of value c.
+                for (int t = 0; t < KernelContext.unroll(5); t++) {
+                    int half = 16 >> t; // stages 16, 8, 4, 2, 1; those not below the value count are skipped
+                    boolean upper = (chunk & half) != 0;
+                    for (int i = 0; i < KernelContext.unroll(UNROLL * blockHeads); i++) {
+                        if (i < half && 2 * half <= UNROLL * blockHeads) {
+                            int hi = (i + half) % (UNROLL * blockHeads);
+                            float lo = score[i];
+                            float up = score[hi];
+                            float send = upper ? lo : up;
+                            float keep = upper ? up : lo;
+                            score[i] = keep + ctx.shuffleXor(send, half);
+                        }
+                    }
+                }
+                int myU = chunk / blockHeads;
+                int myHead = chunk - myU * blockHeads;
+                int myKey = tile + warp * warpKeys + myU * keysPerWarp + slot;
+                float x = score[0];
+                if (myKey < end) {
+                    if (writeLogits) {
+                        logits.set(((long) b * qHeads + firstHead + myHead) * logitsStride + myKey, x);
+                    }
+                    float newMax = Math.max(laneMax, x);
+                    laneSum = laneSum * KernelContext.exp2(laneMax - newMax) + KernelContext.exp2(x - newMax);
+                    laneMax = newMax;
+                }
+                continue;
+            }
+
             // 3. Sum each key's partial dots over its lanes (xor masks below lanesPerKey stay in the group).
             for (int t = 0; t < KernelContext.unroll(5); t++) {
                 int mask = 16 >> t;
@@ -192,12 +231,25 @@ public final class SplitDecodeKernel {
             }
 
             if (writeLogits) {
-                // lane (h mod lanesPerKey) of the key's group writes head h's logit
-                for (int u = 0; u < KernelContext.unroll(UNROLL); u++) {
-                    for (int h = 0; h < KernelContext.unroll(blockHeads); h++) {
-                        if (position[u] >= 0 && chunk == h % lanesPerKey) {
-                            logits.set(((long) b * qHeads + firstHead + h) * logitsStride + position[u],
-                                    score[u * blockHeads + h]);
+                // After the xor reduction every lane of a key group holds all UNROLL x blockHeads sums; lane c
+                // writes values c, c + lanesPerKey, ... (value i = key u = i / blockHeads, head i % blockHeads):
+                // one store per lane per round instead of one predicated store (and 64-bit address) per value.
+                // For d = 128, r = 4 that is one round, and a warp's store covers whole 32-byte sectors.
+                for (int round = 0; round < KernelContext.unroll(UNROLL * blockHeads); round++) {
+                    if (round * lanesPerKey < UNROLL * blockHeads) {
+                        int want = round * lanesPerKey + chunk;
+                        float value = 0f;
+                        int pos = -1;
+                        int head = 0;
+                        for (int i = 0; i < KernelContext.unroll(UNROLL * blockHeads); i++) {
+                            if (i == want) {
+                                value = score[i];
+                                pos = position[i / blockHeads];
+                                head = i % blockHeads;
+                            }
+                        }
+                        if (pos >= 0) {
+                            logits.set(((long) b * qHeads + firstHead + head) * logitsStride + pos, value);
                         }
                     }
                 }
@@ -240,6 +292,25 @@ public final class SplitDecodeKernel {
                         }
                     }
                 }
+            }
+        }
+
+        if (scatter) {
+            // Merge the lanes of a key group that hold the same head (xor masks blockHeads .. lanesPerKey/2), then
+            // give every lane of the group all heads' running max and sum, as the all-reduce path has them.
+            for (int t = 0; t < KernelContext.unroll(5); t++) {
+                int mask = 1 << t;
+                if (mask >= blockHeads && mask < lanesPerKey) {
+                    float otherMax = ctx.shuffleXor(laneMax, mask);
+                    float otherSum = ctx.shuffleXor(laneSum, mask);
+                    float newMax = Math.max(laneMax, otherMax);
+                    laneSum = laneSum * KernelContext.exp2(laneMax - newMax) + otherSum * KernelContext.exp2(otherMax - newMax);
+                    laneMax = newMax;
+                }
+            }
+            for (int h = 0; h < KernelContext.unroll(blockHeads); h++) {
+                runMax[h] = ctx.shuffleIdx(laneMax, slot * lanesPerKey + h);
+                runSum[h] = ctx.shuffleIdx(laneSum, slot * lanesPerKey + h);
             }
         }
 
