@@ -10,7 +10,8 @@
 # then the f16 and 256K extras. tools/test_export_traces.sh and check_arrow_files.py run in the background.
 set -uo pipefail
 HERE="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)"
-B="${1:-$(cd "$HERE/.." && pwd)}"
+# Absolute, since later steps change directory (a relative bundle path broke nvcc and the export test).
+B="$(cd "${1:-$HERE/..}" && pwd)"
 X="$B/extra"
 OUT="${OUT:-/tmp/kascade-h200}"
 LOG="$OUT/logs"
