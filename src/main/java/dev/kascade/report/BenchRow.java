@@ -28,6 +28,25 @@ public record BenchRow(String mode, String device, String deviceName, int contex
                 num(o, "dense_gbs"), num(o, "dense_bw_share"), text(o, "date"));
     }
 
+    /**
+     * Reads a row of the GPU decode harness ({@code kascade bench decode --device cuda --json}, keys {@code bench},
+     * {@code gpu}, {@code dense_tbs}, ...), which has no fidelity columns. {@code ceilingGbs} is the copy-read
+     * bandwidth measured in the same run (NaN when the file has none).
+     */
+    static BenchRow ofGpuHarness(JsonNode o, String where, double ceilingGbs) {
+        for (String key : new String[] {"context", "dense_ms", "dense_tbs"}) {
+            if (!o.hasNonNull(key)) {
+                throw new IllegalArgumentException(where + ": GPU decode row without '" + key + "'");
+            }
+        }
+        double denseGbs = num(o, "dense_tbs") * 1000;
+        return new BenchRow("decode", "cuda", text(o, "gpu"), o.path("context").asInt(), o.path("batch").asInt(1),
+                o.path("layers").asInt(), o.path("q_heads").asInt(), o.path("kv_heads").asInt(), o.path("head_dim").asInt(),
+                text(o, "dtype"), num(o, "topk"), text(o, "anchors"), num(o, "dense_ms"), num(o, "layer0_ms"),
+                num(o, "anchor_ms"), num(o, "reuse_ms"), num(o, "kascade_ms"), num(o, "speedup"), Double.NaN, Double.NaN,
+                ceilingGbs, denseGbs, denseGbs / ceilingGbs, text(o, "date"));
+    }
+
     /** The series a row belongs to in context charts: device, dtype and batch. */
     String seriesKey() {
         return device + " " + dtype + " batch " + batch;
