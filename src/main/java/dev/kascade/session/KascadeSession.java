@@ -117,6 +117,19 @@ public final class KascadeSession implements AutoCloseable {
     }
 
     /**
+     * A session on a calibrated plan file ({@code kascade plan --out plan.json}): its anchors and head mapping,
+     * and the top-k budget it was calibrated for, which replaces {@code config}'s budget.
+     *
+     * @throws java.io.IOException for an unreadable file; {@link IllegalArgumentException} for an invalid plan
+     *                             or one whose layer count or KV heads differ from {@code config}
+     */
+    public static KascadeSession open(KascadeConfig config, java.nio.file.Path planFile, DeviceKind device, int batch,
+                                      int capacity) throws java.io.IOException {
+        dev.kascade.planning.PlanFile file = dev.kascade.planning.PlanFile.read(planFile);
+        return open(config.withBudget(file.budget()), file.plan(), Variant.KASCADE, device, batch, capacity);
+    }
+
+    /**
      * Opens a session with an empty KV cache of {@code capacity} positions per sequence.
      *
      * @throws IllegalArgumentException when the plan does not fit the config, or batch/capacity are not positive
