@@ -68,7 +68,7 @@ public final class BenchCommand implements Command {
                        kascade bench vecadd [--device cuda] [--n 268435456] [--reps 50] [--blocks-per-sm 8]
                                           the Java corpus vector add on the GPU (JSON line)
                 options (defaults in brackets):
-                  --device cpu|cuda   [cpu]
+                  --device cpu|cuda   [decode: cuda when a GPU is present, else cpu; prefill and --sweep: cpu]
                   --context N         cached keys (decode) or prompt tokens (prefill) [32768 decode, 8192 prefill]
                   --batch B [1]  --layers L [32]  --q-heads Hq [32]  --kv-heads G [8]  --head-dim d [128]
                   --dtype f32|f16|bf16 [bf16]  --topk p [0.10]  --anchors a,b,.. [0,2,8,13,14]
@@ -100,7 +100,7 @@ public final class BenchCommand implements Command {
                     o.getInt("--blocks-per-sm", 8)));
             return 0;
         }
-        if ("decode".equals(what) && "cuda".equalsIgnoreCase(o.get("--device", "cpu"))) {
+        if ("decode".equals(what) && "cuda".equalsIgnoreCase(o.get("--device", defaultDecodeDevice()))) {
             BenchSpec s = spec(o, BenchMode.DECODE);
             int[] batches = o.getIntList("--batches", new int[] {s.batch()});
             int[] contexts = o.getIntList("--contexts", new int[] {s.context()});
@@ -225,6 +225,15 @@ public final class BenchCommand implements Command {
                         r.denseBytes() >> 20, r.denseGbs(), 100 * r.denseBwShare());
             }
             out.println();
+        }
+    }
+
+    /** {@code bench decode} with no {@code --device}: the GPU when the driver reports one, otherwise the CPU. */
+    private static String defaultDecodeDevice() {
+        try {
+            return dev.kascade.runtime.Devices.cudaDeviceCount() > 0 ? "cuda" : "cpu";
+        } catch (RuntimeException | LinkageError e) {
+            return "cpu"; // a broken driver install is not a reason to refuse the CPU benchmark
         }
     }
 }

@@ -11,7 +11,7 @@ import java.lang.foreign.Arena;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
-/** The code of docs/library-example.md, compiled and run: keep the two identical. */
+/** The code of README.md and docs/library-example.md, compiled and run: keep the three identical. */
 class ReadmeExampleTest {
     @Test
     void libraryExampleRuns() {
@@ -47,7 +47,7 @@ class ReadmeExampleTest {
         // --- end example ---
     }
 
-    /** The snippet in docs/library-example.md is exactly the code between the markers above. */
+    /** The snippets in README.md and docs/library-example.md are exactly the code between the markers above. */
     @Test
     void documentationShowsThisCode() throws java.io.IOException {
         java.nio.file.Path self = java.nio.file.Path.of("src/test/java/dev/kascade/session/ReadmeExampleTest.java");
@@ -57,8 +57,10 @@ class ReadmeExampleTest {
         String body = src.substring(src.indexOf(begin) + begin.length(), src.indexOf("        // --- end example ---"));
         String dedented = body.lines().map(l -> l.length() >= 8 ? l.substring(8) : l.strip())
                 .collect(java.util.stream.Collectors.joining("\n", "", "\n"));
-        assertTrue(java.nio.file.Files.readString(doc).contains(dedented),
-                "docs/library-example.md must contain the example code of this test, unchanged");
+        for (java.nio.file.Path d : java.util.List.of(doc, java.nio.file.Path.of("README.md"))) {
+            assertTrue(java.nio.file.Files.readString(d).contains(dedented),
+                    d + " must contain the example code of this test, unchanged");
+        }
     }
 
     private static Tensor randomTensor(Arena arena, Random rnd, long... shape) {
