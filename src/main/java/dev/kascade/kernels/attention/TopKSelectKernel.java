@@ -7,7 +7,7 @@ import dev.kascade.kernel.KernelContext;
 import dev.kascade.kernel.ReadOnly;
 
 /**
- * Exact top-k of one score row per (batch, KV head) without sorting: a three-pass radix select on the
+ * Exact top-k of one score row per (batch, KV head) without sorting: a four-pass radix select on the
  * float bits finds the k-th largest score T, then an ordered compaction writes the positions of every
  * score above T and of the lowest-positioned scores equal to T (tie rule: equal scores, lower position
  * wins, as on the CPU). The index set comes out in ascending position order.
@@ -20,23 +20,34 @@ public final class TopKSelectKernel {
     public static final int THREADS = 512;
     /** Warps per block. */
     public static final int WARPS = THREADS / KernelContext.WARP_SIZE;
-    /** Histogram buckets: the widest radix digit is 11 bits (digits of 11, 11 and 10 bits cover 32). */
-    public static final int BINS = 2048;
+    /** Histogram buckets: the radix digit is 8 bits (four digits cover the 32-bit key). */
+    public static final int BINS = 256;
+    /** Bits per radix digit. */
+    public static final int DIGIT_BITS = 8;
     /** Buckets each lane sums when a warp looks for the bucket holding the k-th largest key. */
     public static final int BINS_PER_LANE = BINS / KernelContext.WARP_SIZE;
     /** Scores per 16-byte load: a thread owns 4 consecutive positions; rows must start 16-byte aligned. */
     public static final int VEC = 4;
     /** 16-byte loads each thread keeps in flight in the histogram passes. */
     public static final int LOADS = 2;
+    /**
+     * Histogram copies, one per lane: lane l counts into copy l, so the 32 shared atomics of one warp
+     * instruction never hit the same address (pooled post-softmax scores crowd a few buckets of the first
+     * digits; with one shared histogram their atomics serialised).
+     */
+    public static final int COPIES = KernelContext.WARP_SIZE;
+    /** Ints between copies: 256 + 1, so one bucket of the 32 copies sits in 32 different banks. */
+    public static final int COPY_STRIDE = BINS + 1;
 
     /*
      * Thread layout: grid (kvHead g, batch b); 512 threads; in each pass thread t reads positions
      * [4t, 4t+4) of every 2048-score chunk with one 16-byte load (two chunks in flight in the histograms).
-     * Memory traffic per row: 4 reads of n_b * 4 bytes (3 histogram passes + compaction, mostly from L2);
-     * k_b * 4 bytes of indices written; 8 KB shared histogram. scoreStride must be a multiple of 4.
-     * Algorithm: map each float to an order-preserving int key; for digits (bits 31..21, 20..10, 9..0)
+     * Memory traffic per row: 5 reads of n_b * 4 bytes (4 histogram passes + compaction, mostly from L2);
+     * k_b * 4 bytes of indices written; 32.1 KB shared histogram (32 copies of 256 buckets, lane l counts
+     * into copy l, copies summed into copy 0 after each pass). scoreStride must be a multiple of 4.
+     * Algorithm: map each float to an order-preserving int key; for digits (bits 31..24, 23..16, 15..8, 7..0)
      * histogram the keys that match the digits fixed so far and keep the bucket holding the remaining-th
-     * largest (every warp scans the 2048 buckets the same way, no extra barrier); then one pass in position
+     * largest (every warp scans the 256 buckets the same way, no extra barrier); then one pass in position
      * order counts "greater than T" and "equal to T" per thread, scans the counts over the block (shuffles,
      * then per-warp totals in shared memory) and writes each taken position at its rank.
      */
@@ -52,20 +63,21 @@ public final class TopKSelectKernel {
         long outRow = ((long) b * kvHeads + g) * kMax;
         int tid = ctx.threadIdx();
         int lane = ctx.laneId();
+        int myCopy = lane * COPY_STRIDE;
         int warp = ctx.warpId();
-        int[] hist = ctx.sharedI32(BINS);
+        int[] hist = ctx.sharedI32(COPIES * COPY_STRIDE);
         int[] warpCounts = ctx.sharedI32(WARPS);
         float[] loaded = new float[VEC];
         float[] values = new float[LOADS * VEC];
 
-        // Radix select over unsigned-ordered keys u (u = orderKey ^ MIN_VALUE): fix 11, 11, then 10 bits.
+        // Radix select over unsigned-ordered keys u (u = orderKey ^ MIN_VALUE): fix 8 bits per pass.
         int prefix = 0;       // the bits of T's key fixed so far
         int remaining = k;    // how many keys matching the prefix still belong to the top k
-        for (int pass = 0; pass < 3; pass++) {
-            int shift = pass == 0 ? 21 : (pass == 1 ? 10 : 0);
-            int digitMask = pass == 2 ? 0x3FF : 0x7FF;
-            int fixedMask = pass == 0 ? 0 : (pass == 1 ? 0xFFE00000 : 0xFFFFFC00);
-            for (int i = tid; i < BINS; i += THREADS) {
+        for (int pass = 0; pass < 4; pass++) {
+            int shift = 24 - DIGIT_BITS * pass;
+            int digitMask = BINS - 1;
+            int fixedMask = pass == 0 ? 0 : -1 << (shift + DIGIT_BITS);
+            for (int i = tid; i < COPIES * COPY_STRIDE; i += THREADS) {
                 hist[i] = 0;
             }
             ctx.barrier();
@@ -84,13 +96,21 @@ public final class TopKSelectKernel {
                     for (int e = 0; e < KernelContext.unroll(VEC); e++) {
                         int u = orderKey(values[l * VEC + e]) ^ Integer.MIN_VALUE;
                         if (first + e < n && (u & fixedMask) == prefix) {
-                            ctx.atomicAdd(hist, (u >>> shift) & digitMask, 1);
+                            ctx.atomicAdd(hist, myCopy + ((u >>> shift) & digitMask), 1);
                         }
                     }
                 }
             }
             ctx.barrier();
-            // Lane l owns buckets [64 l, 64 l + 64); higher buckets hold larger keys.
+            for (int i = tid; i < BINS; i += THREADS) {
+                int sum = 0;
+                for (int c = 0; c < KernelContext.unroll(COPIES); c++) {
+                    sum += hist[c * COPY_STRIDE + i];
+                }
+                hist[i] = sum;
+            }
+            ctx.barrier();
+            // Lane l owns buckets [8 l, 8 l + 8); higher buckets hold larger keys.
             int firstBin = lane * BINS_PER_LANE;
             int laneCount = 0;
             for (int t = 0; t < BINS_PER_LANE; t++) {

@@ -97,4 +97,37 @@ class TopKSelectKernelTest {
         }
         check(rows, lengths, new int[] {400});
     }
+
+    @Test
+    void allEqualScoresTakeTheLowestPositions() throws Exception {
+        int[] lengths = {4200, 999};
+        float[][][] rows = new float[2][KV_HEADS][];
+        for (int b = 0; b < 2; b++) {
+            for (int g = 0; g < KV_HEADS; g++) {
+                rows[b][g] = new float[lengths[b]];
+                Arrays.fill(rows[b][g], 0.00390625f * (g + 1));
+            }
+        }
+        check(rows, lengths, new int[] {640, 999});
+    }
+
+    @Test
+    void narrowExponentRangeCrowdsTheFirstDigit() throws Exception {
+        // Pooled softmax-like scores: every key in [1/4096, 1/1024), so the first 11-bit digit takes at most
+        // 8 values across the whole row and each histogram copy sees thousands of equal digits.
+        int[] lengths = {6001, 2050};
+        Random rnd = new Random(16);
+        float[][][] rows = new float[2][KV_HEADS][];
+        for (int b = 0; b < 2; b++) {
+            for (int g = 0; g < KV_HEADS; g++) {
+                rows[b][g] = new float[lengths[b]];
+                for (int i = 0; i < lengths[b]; i++) {
+                    // a few exact duplicates on purpose (rounded to 2^-30 steps)
+                    float v = (float) ((1.0 + 3.0 * rnd.nextDouble()) / 4096.0);
+                    rows[b][g][i] = Math.round(v * 0x1p30f) * 0x1p-30f;
+                }
+            }
+        }
+        check(rows, lengths, new int[] {768, 256});
+    }
 }
