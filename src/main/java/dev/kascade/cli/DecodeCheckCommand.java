@@ -143,6 +143,7 @@ public final class DecodeCheckCommand implements Command {
                 worst = 1;
                 out.println("    max |device - cpu| by layer (roles " + java.util.Arrays.toString(new String[] {"layer0",
                         "reuse", "anchor", "reuse"}) + "): " + java.util.Arrays.toString(r.maxDifferenceByLayer()));
+                out.println("    " + r.layer0SetReport());
             }
         }
         return worst;

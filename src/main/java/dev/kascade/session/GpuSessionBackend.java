@@ -206,4 +206,25 @@ final class GpuSessionBackend implements AutoCloseable {
             arena.close();
         }
     }
+
+    /**
+     * The positions an anchor layer selected in its latest decode step, [batch][kvHead][count], copied from the
+     * device (for diagnostics; downloads the set).
+     */
+    int[][][] decodePositions(int anchorLayer) {
+        IndexSets set = sets[anchorLayer];
+        launcher.download(set.indices());
+        int kvHeads = config.kvHeads();
+        int[][][] result = new int[batch][kvHeads][];
+        for (int b = 0; b < batch; b++) {
+            int count = set.counts().get(b);
+            for (int g = 0; g < kvHeads; g++) {
+                result[b][g] = new int[count];
+                for (int j = 0; j < count; j++) {
+                    result[b][g][j] = set.indices().get(((long) b * kvHeads + g) * set.kMax() + j);
+                }
+            }
+        }
+        return result;
+    }
 }

@@ -321,6 +321,24 @@ public final class KascadeSession implements AutoCloseable {
         return decodeSets[anchorLayer];
     }
 
+    /**
+     * The positions an anchor layer selected in the latest decode step, [batch][kvHead][count] ascending, on
+     * either kind of session (a GPU session copies them from the device; for diagnostics).
+     */
+    public int[][][] decodePositions(int anchorLayer) {
+        checkLayer(anchorLayer);
+        if (!plan.isAnchor(anchorLayer)) {
+            throw new IllegalArgumentException("anchorLayer: layer " + anchorLayer + " is not an anchor of " + plan);
+        }
+        if (gpu != null) return gpu.decodePositions(anchorLayer);
+        IndexSets set = decodeSets[anchorLayer];
+        int[][][] result = new int[set.batch()][set.kvHeads()][];
+        for (int b = 0; b < set.batch(); b++) {
+            for (int g = 0; g < set.kvHeads(); g++) result[b][g] = set.positions(b, g);
+        }
+        return result;
+    }
+
     /** The tile index sets an anchor layer computed in the latest prefill step (for inspection). */
     public TileIndexSets prefillIndexSets(int anchorLayer) {
         checkLayer(anchorLayer);

@@ -20,7 +20,7 @@ import java.util.Random;
 public final class SessionCheck {
     /** Largest |device - cpu| over all decode outputs, and whether the exported caches hold the same bytes. */
     public record Result(double maxDifference, boolean cachesEqual, int decodeCalls, double layer0CpuError,
-                         double layer0DeviceError, double[] maxDifferenceByLayer) {
+                         double layer0DeviceError, double[] maxDifferenceByLayer, String layer0SetReport) {
         /** Outputs within {@code tolerance} and equal caches. */
         public boolean passed(double tolerance) {
             return maxDifference <= tolerance && cachesEqual;
@@ -130,8 +130,78 @@ public final class SessionCheck {
                     }
                 }
             }
-            return new Result(worst, equal, calls, errCpu, errDev, byLayer);
+            String setReport = compareLayer0Sets(cpu.decodePositions(0), dev.decodePositions(0), c, lastQ0, qHeads,
+                    kvHeads, headDim);
+            return new Result(worst, equal, calls, errCpu, errDev, byLayer, setReport);
         }
+    }
+
+    /**
+     * Layer 0's index sets of the last decode step, CPU session against device session: how many (b, g) rows
+     * and positions differ, and how far each differing position's float64 pooled score (post-softmax, summed
+     * over the group's query heads) lies from the row's k-th largest, relative to it. A gap near float
+     * rounding (1e-7..1e-6) means a near-tie at the k-th score decided differently, not a wrong set.
+     */
+    static String compareLayer0Sets(int[][][] cpuSets, int[][][] devSets, KvCache cache, Tensor q, int qHeads,
+                                    int kvHeads, int headDim) {
+        int r = qHeads / kvHeads;
+        int rows = 0, differentRows = 0, differentPositions = 0;
+        double largestGap = 0, smallestGap = Double.POSITIVE_INFINITY;
+        double scale = 1.0 / Math.sqrt(headDim);
+        for (int s = 0; s < cpuSets.length; s++) {
+            int n = cache.length(0, s);
+            for (int g = 0; g < kvHeads; g++) {
+                rows++;
+                int[] a = cpuSets[s][g], d = devSets[s][g];
+                if (Arrays.equals(a, d)) continue;
+                differentRows++;
+                float[] keys = cache.liveKeys(0, s, g).toFloatArray();
+                double[] pooled = new double[n];
+                for (int h = g * r; h < (g + 1) * r; h++) {
+                    double[] logit = new double[n];
+                    double max = Double.NEGATIVE_INFINITY, sum = 0;
+                    for (int j = 0; j < n; j++) {
+                        double dot = 0;
+                        for (int e = 0; e < headDim; e++) {
+                            dot += (double) q.getFlat(((long) s * qHeads + h) * headDim + e) * keys[j * headDim + e];
+                        }
+                        logit[j] = dot * scale;
+                        max = Math.max(max, logit[j]);
+                    }
+                    for (int j = 0; j < n; j++) sum += Math.exp(logit[j] - max);
+                    for (int j = 0; j < n; j++) pooled[j] += Math.exp(logit[j] - max) / sum;
+                }
+                double[] sorted = pooled.clone();
+                Arrays.sort(sorted);
+                double kth = sorted[n - a.length];
+                java.util.Set<Integer> inCpu = new java.util.HashSet<>(), inDev = new java.util.HashSet<>();
+                for (int p : a) inCpu.add(p);
+                for (int p : d) inDev.add(p);
+                for (int p : a) {
+                    if (!inDev.contains(p)) {
+                        differentPositions++;
+                        double gap = Math.abs(pooled[p] - kth) / kth;
+                        largestGap = Math.max(largestGap, gap);
+                        smallestGap = Math.min(smallestGap, gap);
+                    }
+                }
+                for (int p : d) {
+                    if (p < 0 || p >= n) {
+                        differentPositions++;
+                        largestGap = Double.POSITIVE_INFINITY;
+                    } else if (!inCpu.contains(p)) {
+                        differentPositions++;
+                        double gap = Math.abs(pooled[p] - kth) / kth;
+                        largestGap = Math.max(largestGap, gap);
+                        smallestGap = Math.min(smallestGap, gap);
+                    }
+                }
+            }
+        }
+        if (differentRows == 0) return "layer-0 index sets of the last step: all " + rows + " rows equal";
+        return String.format("layer-0 index sets of the last step: %d of %d rows differ, %d positions in only one"
+                        + " session; |pooled - k-th| / k-th (float64) of those positions: %.3g .. %.3g",
+                differentRows, rows, differentPositions, smallestGap, largestGap);
     }
 
     private static Tensor random(Arena arena, Random rnd, long... shape) {
