@@ -200,7 +200,9 @@ public final class CalibrationRecorder {
         int[] sets = new int[steps.length * kvHeads * k];
         topSets[b] = sets;
         float[][] pooled = new float[kvHeads][tokens];
-        float[][] scratch = new float[kvHeads][Math.max(scores.scratchSize(), tokens)];
+        float[][] scratch = new float[kvHeads][scores.scratchSize()];
+        dev.kascade.algorithm.TopK[] selectors = new dev.kascade.algorithm.TopK[kvHeads]; // one per head: not thread-safe
+        for (int g = 0; g < kvHeads; g++) selectors[g] = new dev.kascade.algorithm.TopK();
         double[] diag = new double[kvHeads];
         double[] best = new double[kvHeads];
         int g2 = kvHeads * kvHeads;
@@ -211,7 +213,7 @@ public final class CalibrationRecorder {
                 float[] p = pooled[g];
                 diag[g] = scores.pool(g, step[0], step[1], step[2], p, scratch[g]);
                 int[] idx = new int[k];
-                TopK.select(p, step[2], k, idx, scratch[g]);
+                selectors[g].select(p, 0, step[2], k, idx, 0); // exact; ties to the lower position; ascending
                 double m = 0;
                 for (int j : idx) m += p[j];
                 best[g] = m;

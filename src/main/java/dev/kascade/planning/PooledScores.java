@@ -1,6 +1,7 @@
 package dev.kascade.planning;
 
 import dev.kascade.tensor.Tensor;
+import dev.kascade.tensor.TensorViews;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -48,7 +49,7 @@ final class PooledScores {
         this.q = new float[Math.multiplyExact(Math.multiplyExact(qHeads, tokens), headDim)];
         this.kt = new float[Math.multiplyExact(Math.multiplyExact(kvHeads, headDim), paddedTokens)];
         float scale = (float) (1.0 / Math.sqrt(headDim));
-        float[] qs = TensorCopy.toFloats(queries);
+        float[] qs = floats(queries);
         int flat = 0;
         for (int t = 0; t < tokens; t++) {
             for (int h = 0; h < qHeads; h++) {
@@ -60,7 +61,7 @@ final class PooledScores {
                 }
             }
         }
-        float[] ks = TensorCopy.toFloats(keys);
+        float[] ks = floats(keys);
         flat = 0;
         for (int t = 0; t < tokens; t++) {
             for (int g = 0; g < kvHeads; g++) {
@@ -185,5 +186,13 @@ final class PooledScores {
         double diag = 0;
         for (j = s; j < n; j++) diag += row[base + j];
         return diag * inv;
+    }
+
+    /** All elements of {@code t} as f32, in flat order (one bulk conversion, not per-element access). */
+    private static float[] floats(Tensor t) {
+        int n = Math.toIntExact(t.size());
+        float[] out = new float[n];
+        TensorViews.copy(t, 0, Tensor.wrap(out, n), 0, n);
+        return out;
     }
 }

@@ -1,6 +1,6 @@
 package dev.kascade.planning.traces;
 
-import dev.kascade.planning.TensorCopy;
+import dev.kascade.tensor.TensorViews;
 import dev.kascade.tensor.Tensor;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
@@ -139,8 +139,8 @@ public final class TraceWriter implements AutoCloseable {
         }
         // Bulk copy into the data buffer, then mark every element valid (the columns never hold nulls).
         long bytes = (long) n * header.storage().byteSize();
-        TensorCopy.store(TensorCopy.toFloats(data), MemorySegment.ofBuffer(child.getDataBuffer().nioBuffer(0, (int) bytes)),
-                header.storage());
+        Tensor dst = Tensor.wrap(MemorySegment.ofBuffer(child.getDataBuffer().nioBuffer(0, (int) bytes)), header.storage(), n);
+        TensorViews.copy(data, 0, dst, 0, n);
         child.getValidityBuffer().setOne(0L, (n + 7) / 8);
         child.setValueCount(n);
         v.setValueCount(rows);
