@@ -176,7 +176,8 @@ public final class CudaDecodeBench {
                     .append(Arrays.toString(c.anchors()).replace(" ", "")).append("\",\"splits\":").append(plan.splits())
                     .append(",\"keys_per_split\":").append(plan.keysPerSplit())
                     .append(",\"blocks_per_sm\":").append(c.blocksPerSm()).append(",\"min_keys_per_split\":")
-                    .append(c.minKeysPerSplit()).append(",\"layer_copies\":").append(copies)
+                    .append(c.minKeysPerSplit()).append(",\"split_tuning\":\"").append(decode.tuning().label())
+                    .append("\",\"layer_copies\":").append(copies)
                     .append(",\"iters\":").append(c.iters());
             for (var e : medians.entrySet()) {
                 double ms = e.getValue()[0];

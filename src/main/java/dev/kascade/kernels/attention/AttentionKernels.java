@@ -33,6 +33,6 @@ public final class AttentionKernels {
 
     private static KernelSpec split(String name, DecodeMode mode, String description) {
         return KernelSpec.of(name, SplitDecodeKernel.class, "decodeSplit",
-                mode.constants(DEFAULT_HEAD_DIM, DEFAULT_GROUP_SIZE, true), description);
+                mode.constants(DEFAULT_HEAD_DIM, DEFAULT_GROUP_SIZE, true, SplitTuning.DEFAULT), description);
     }
 }

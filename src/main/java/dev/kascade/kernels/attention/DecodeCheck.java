@@ -77,11 +77,17 @@ public final class DecodeCheck {
      * and {@code minKeysPerSplit} keys.
      */
     public static Result run(Case c, KernelLauncher launcher, long seed, int smCount, int minKeysPerSplit) {
+        return run(c, launcher, seed, smCount, minKeysPerSplit, SplitTuning.current());
+    }
+
+    /** As {@link #run(Case, KernelLauncher, long, int, int)} with the split kernel's tuning given. */
+    public static Result run(Case c, KernelLauncher launcher, long seed, int smCount, int minKeysPerSplit,
+                             SplitTuning tuning) {
         DecodeShape s = c.shape();
         Random rnd = new Random(seed);
         try (Arena arena = Arena.ofShared();
              GpuDecode decode = new GpuDecode(launcher, s, c.budget(), smCount, SplitPlan.DEFAULT_BLOCKS_PER_SM,
-                     minKeysPerSplit)) {
+                     minKeysPerSplit, tuning)) {
             double[] qd = new double[(int) s.queryElements()];
             F32Buffer q = F32Buffer.allocate(arena, qd.length);
             for (int i = 0; i < qd.length; i++) {

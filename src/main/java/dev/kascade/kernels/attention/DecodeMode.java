@@ -38,9 +38,10 @@ public enum DecodeMode {
         return sparse;
     }
 
-    /** The kernel's {@code @Const} values for this mode, head dim, query heads per block and KV type. */
-    public Map<String, Object> constants(int headDim, int blockHeads, boolean kvBf16) {
+    /** The kernel's {@code @Const} values for this mode, head dim, query heads per block, KV type and tuning. */
+    public Map<String, Object> constants(int headDim, int blockHeads, boolean kvBf16, SplitTuning tuning) {
         return Map.of("headDim", headDim, "blockHeads", blockHeads, "kvBf16", kvBf16,
-                "withValues", withValues, "writeLogits", writeLogits, "sparse", sparse);
+                "withValues", withValues, "writeLogits", writeLogits, "sparse", sparse,
+                "pipelined", tuning.pipelined(blockHeads), "gatherReduce", tuning.gatherReduce(this));
     }
 }

@@ -33,6 +33,8 @@ import java.util.List;
 public final class GpuDecode implements AutoCloseable {
     /** Kernels round the budget up to a multiple of this (one 128-key tile). */
     public static final int KERNEL_K_MULTIPLE = 128;
+    /** The sparse pass targets {@code blocksPerSm / SPARSE_GRID_DIVISOR} blocks per SM ({@link #sparsePlan}). */
+    public static final int SPARSE_GRID_DIVISOR = 4;
 
     private static final Method SPLIT = method(SplitDecodeKernel.class, "decodeSplit");
     private static final Method MERGE = method(LseMergeKernel.class, "mergeSplits");
@@ -46,6 +48,7 @@ public final class GpuDecode implements AutoCloseable {
     private final int blocksPerSm;
     private final int minKeysPerSplit;
     private final float qScale;
+    private final SplitTuning tuning;
     private final Arena arena = Arena.ofShared();
     private final F32Buffer partialOut;
     private final F32Buffer partialLse;
@@ -73,6 +76,14 @@ public final class GpuDecode implements AutoCloseable {
      */
     public GpuDecode(KernelLauncher launcher, DecodeShape shape, Budget budget, int smCount, int blocksPerSm,
                      int minKeysPerSplit) {
+        this(launcher, shape, budget, smCount, blocksPerSm, minKeysPerSplit, SplitTuning.current());
+    }
+
+    /** As above, with the split kernel's code-shape choice given (tests run every variant). */
+    public GpuDecode(KernelLauncher launcher, DecodeShape shape, Budget budget, int smCount, int blocksPerSm,
+                     int minKeysPerSplit, SplitTuning tuning) {
+        if (tuning == null) throw new IllegalArgumentException("tuning: expected a SplitTuning but got null");
+        this.tuning = tuning;
         if (launcher == null) throw new IllegalArgumentException("launcher: expected a KernelLauncher but got null");
         if (shape == null) throw new IllegalArgumentException("shape: expected a DecodeShape but got null");
         if (budget == null) throw new IllegalArgumentException("budget: expected a Budget but got null");
@@ -99,6 +110,11 @@ public final class GpuDecode implements AutoCloseable {
 
     public DecodeShape shape() {
         return shape;
+    }
+
+    /** The split kernel's code-shape choice this decoder launches. */
+    public SplitTuning tuning() {
+        return tuning;
     }
 
     /** The budget the kernels apply (the caller's, k rounded up to 128). */
@@ -138,6 +154,18 @@ public final class GpuDecode implements AutoCloseable {
     public SplitPlan plan(int maxKeys) {
         return SplitPlan.choose(shape.batch() * shape.kvHeads() * shape.groupParts(), maxKeys, shape.headDim(),
                 smCount, blocksPerSm, minKeysPerSplit);
+    }
+
+    /**
+     * The split plan of the sparse pass (anchor pass 4, reuse) over index sets of at most {@code maxCount} keys: a
+     * grid target of a quarter of {@code blocksPerSm}, i.e. fewer and longer blocks, since gathered rows make
+     * each block's start (index loads, then dependent row loads) costlier. Measured on the H200 (bf16, 32/8/128,
+     * batch 64, 32K, k 3328, 2026-11-29): reuse 0.264 ms with 5 splits (16 blocks per SM), 0.259 with 3 (8),
+     * 0.254 with 2 (4).
+     */
+    public SplitPlan sparsePlan(int maxCount) {
+        return SplitPlan.choose(shape.batch() * shape.kvHeads() * shape.groupParts(), maxCount, shape.headDim(),
+                smCount, Math.max(1, blocksPerSm / SPARSE_GRID_DIVISOR), minKeysPerSplit);
     }
 
     // ------------------------------------------------------------------------------------------ roles
@@ -270,7 +298,7 @@ public final class GpuDecode implements AutoCloseable {
                 partialOut, partialLse, logits == null ? noOutput : logits,
                 shape.kvHeads(), shape.groupParts(), shape.capacity(), kMax, plan.keysPerSplit(), plan.splits(),
                 scoreStride(), qScale, shape.headDim(), shape.blockHeads(), kv.dtype() == DType.BF16,
-                mode.withValues(), mode.writeLogits(), mode.sparse());
+                mode.withValues(), mode.writeLogits(), mode.sparse(), tuning.pipelined(shape.blockHeads()), tuning.gatherReduce(mode));
     }
 
     private KernelLaunch merge(SplitPlan plan, I32Buffer keyCounts, F32Buffer out, boolean withValues) {
@@ -299,7 +327,7 @@ public final class GpuDecode implements AutoCloseable {
     }
 
     private List<KernelLaunch> sparse(F32Buffer q, KvLayer kv, IndexSets sets, I32Buffer map, int maxCount, F32Buffer out) {
-        SplitPlan plan = plan(maxCount);
+        SplitPlan plan = sparsePlan(maxCount);
         return List.of(split(DecodeMode.SPARSE, plan, q, kv, sets.counts(), sets.indices(), map, sets.kMax()),
                 merge(plan, sets.counts(), out, true));
     }

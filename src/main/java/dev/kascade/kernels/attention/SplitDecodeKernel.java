@@ -73,7 +73,8 @@ public final class SplitDecodeKernel {
                                    int kvHeads, int groupParts, int capacity, int kMax, int keysPerSplit,
                                    int numSplits, int logitsStride, float qScale,
                                    @Const int headDim, @Const int blockHeads, @Const boolean kvBf16,
-                                   @Const boolean withValues, @Const boolean writeLogits, @Const boolean sparse) {
+                                   @Const boolean withValues, @Const boolean writeLogits, @Const boolean sparse,
+                                   @Const boolean pipelined, @Const boolean gatherReduce) {
         int split = ctx.blockIdx();
         int headBlock = ctx.blockIdxY(); // (KV head, part of its query group)
         int g = headBlock / groupParts;
@@ -115,9 +116,14 @@ public final class SplitDecodeKernel {
                 acc[h * CHUNK + e] = 0f;
             }
         }
+        // kWords/vWords/position receive the loads as they are issued; kCur/vCur/posCur hold the step being
+        // computed (the same step without pipelining, the previous one with it).
         int[] kWords = new int[UNROLL * WORDS];
         int[] vWords = new int[UNROLL * WORDS];
         int[] position = new int[UNROLL];
+        int[] kCur = new int[UNROLL * WORDS];
+        int[] vCur = new int[UNROLL * WORDS];
+        int[] posCur = new int[UNROLL];
         int[] load = new int[WORDS];
         float[] row = new float[CHUNK];
         float[] score = new float[UNROLL * blockHeads];
@@ -135,17 +141,34 @@ public final class SplitDecodeKernel {
             }
         }
 
-        // K-only scores with one value per lane (r = 4, d = 128: UNROLL x blockHeads = 16 = lanes per key): the
-        // partial dots are reduce-scattered instead of all-reduced (15 shuffles instead of 64), and each lane keeps
-        // the running max and sum of its own (key slot, head) values, merged after the loop.
-        boolean scatter = !withValues && UNROLL * blockHeads == lanesPerKey;
+        // One value per lane (r = 4, d = 128: UNROLL x blockHeads = 16 = lanes per key): the partial dots are
+        // reduce-scattered instead of all-reduced (15 shuffles instead of 64), each lane keeps the running max and
+        // sum of its own (key slot, head) value, merged after the loop. With V (gatherReduce), the probabilities
+        // are then all-gathered (15 more shuffles) for P.V: 30 shuffles and 1 + r exp2 per lane and step instead
+        // of 64 shuffles and UNROLL x r + r exp2.
+        boolean scatter = UNROLL * blockHeads == lanesPerKey && (!withValues || gatherReduce);
         float laneMax = EMPTY_MAX;
         float laneSum = 0f;
+        float[] headMax = new float[blockHeads];
 
-        for (int tile = start; tile < end; tile += blockKeys) {
-            // 1. Issue all K (and V) loads of this step before using any of them.
+        // With pipelining the loop runs one extra step first that only issues loads: each step then issues the
+        // next step's K/V loads before computing on the ones issued a step earlier, so a warp's loads stay in
+        // flight while it computes (one more register set of K/V words).
+        int firstTile = pipelined ? start - blockKeys : start;
+        for (int tile = firstTile; tile < end; tile += blockKeys) {
+            if (pipelined) {
+                for (int i = 0; i < KernelContext.unroll(UNROLL * WORDS); i++) {
+                    kCur[i] = kWords[i];
+                    vCur[i] = vWords[i];
+                }
+                for (int u = 0; u < KernelContext.unroll(UNROLL); u++) {
+                    posCur[u] = position[u];
+                }
+            }
+            int loadTile = pipelined ? tile + blockKeys : tile;
+            // 1. Issue all K (and V) loads of a step before using any of them.
             for (int u = 0; u < KernelContext.unroll(UNROLL); u++) {
-                int j = tile + warp * warpKeys + u * keysPerWarp + slot;
+                int j = loadTile + warp * warpKeys + u * keysPerWarp + slot;
                 int jc = j < end ? j : end - 1; // past the end: reload a valid row, its weight is set to 0
                 int key = jc;
                 if (sparse) {
@@ -167,15 +190,27 @@ public final class SplitDecodeKernel {
 
             if (sparse) {
                 for (int u = 0; u < KernelContext.unroll(UNROLL); u++) {
-                    int j = tile + blockKeys + warp * warpKeys + u * keysPerWarp + slot;
+                    int j = loadTile + blockKeys + warp * warpKeys + u * keysPerWarp + slot;
                     gather[u] = indices.get(listBase + (j < end ? j : end - 1));
                 }
+            }
+            if (!pipelined) {
+                for (int i = 0; i < KernelContext.unroll(UNROLL * WORDS); i++) {
+                    kCur[i] = kWords[i];
+                    vCur[i] = vWords[i];
+                }
+                for (int u = 0; u < KernelContext.unroll(UNROLL); u++) {
+                    posCur[u] = position[u];
+                }
+            }
+            if (pipelined && tile < start) {
+                continue; // the pipeline's first step: loads only
             }
 
             // 2. Partial dots of this lane's 8 dims with the r query rows.
             for (int u = 0; u < KernelContext.unroll(UNROLL); u++) {
                 for (int w = 0; w < KernelContext.unroll(WORDS); w++) {
-                    int packed = kWords[u * WORDS + w];
+                    int packed = kCur[u * WORDS + w];
                     row[2 * w] = kvBf16 ? KernelContext.lowBf16(packed) : KernelContext.lowF16(packed);
                     row[2 * w + 1] = kvBf16 ? KernelContext.highBf16(packed) : KernelContext.highF16(packed);
                 }
@@ -209,28 +244,78 @@ public final class SplitDecodeKernel {
                 int myHead = chunk - myU * blockHeads;
                 int myKey = tile + warp * warpKeys + myU * keysPerWarp + slot;
                 float x = score[0];
-                if (myKey < end) {
-                    if (writeLogits) {
-                        logits.set(((long) b * qHeads + firstHead + myHead) * logitsStride + myKey, x);
+                if (!withValues) {
+                    if (myKey < end) {
+                        if (writeLogits) {
+                            logits.set(((long) b * qHeads + firstHead + myHead) * logitsStride + myKey, x);
+                        }
+                        float newMax = Math.max(laneMax, x);
+                        laneSum = laneSum * KernelContext.exp2(laneMax - newMax) + KernelContext.exp2(x - newMax);
+                        laneMax = newMax;
                     }
-                    float newMax = Math.max(laneMax, x);
-                    laneSum = laneSum * KernelContext.exp2(laneMax - newMax) + KernelContext.exp2(x - newMax);
-                    laneMax = newMax;
+                    continue;
                 }
-                continue;
+                if (writeLogits && myKey < end) {
+                    logits.set(((long) b * qHeads + firstHead + myHead) * logitsStride + myKey, x);
+                }
+                // 4'. Online softmax on the scattered values: the step max of this lane's head over the UNROLL
+                // keys (xor masks r .. lanesPerKey/2 join the lanes of one head), one exp2 for this lane's p.
+                float stepMax = myKey < end ? x : EMPTY_MAX;
+                for (int t = 0; t < KernelContext.unroll(5); t++) {
+                    int mask = 1 << t;
+                    if (mask >= blockHeads && mask < lanesPerKey) {
+                        stepMax = Math.max(stepMax, ctx.shuffleXor(stepMax, mask));
+                    }
+                }
+                float newMax = Math.max(laneMax, stepMax);
+                float p = myKey < end ? KernelContext.exp2(x - newMax) : 0f;
+                laneSum = laneSum * KernelContext.exp2(laneMax - newMax) + p;
+                laneMax = newMax;
+                // All-gather the r heads' new maxima (lane bits below r) and the UNROLL x r probabilities (all
+                // lane bits): at the stage with mask m a lane holds m values starting at (chunk & ~(m-1)) and
+                // swaps them with its partner, the lower lane's values first.
+                headMax[0] = newMax;
+                score[0] = p;
+                for (int t = 0; t < KernelContext.unroll(5); t++) {
+                    int m = 1 << t;
+                    boolean upper = (chunk & m) != 0;
+                    for (int i = 0; i < KernelContext.unroll(blockHeads); i++) {
+                        if (i < m && m < blockHeads) {
+                            float mine = headMax[i];
+                            float theirs = ctx.shuffleXor(mine, m);
+                            headMax[i] = upper ? theirs : mine;
+                            headMax[i + m] = upper ? mine : theirs;
+                        }
+                    }
+                    for (int i = 0; i < KernelContext.unroll(UNROLL * blockHeads); i++) {
+                        if (i < m && m < UNROLL * blockHeads) {
+                            float mine = score[i];
+                            float theirs = ctx.shuffleXor(mine, m);
+                            score[i] = upper ? theirs : mine;
+                            score[i + m] = upper ? mine : theirs;
+                        }
+                    }
+                }
+                for (int h = 0; h < KernelContext.unroll(blockHeads); h++) {
+                    float correction = KernelContext.exp2(runMax[h] - headMax[h]);
+                    runMax[h] = headMax[h];
+                    for (int e = 0; e < KernelContext.unroll(CHUNK); e++) {
+                        acc[h * CHUNK + e] *= correction;
+                    }
+                }
             }
 
             // 3. Sum each key's partial dots over its lanes (xor masks below lanesPerKey stay in the group).
             for (int t = 0; t < KernelContext.unroll(5); t++) {
                 int mask = 16 >> t;
-                if (mask < lanesPerKey) {
+                if (mask < lanesPerKey && !scatter) {
                     for (int i = 0; i < KernelContext.unroll(UNROLL * blockHeads); i++) {
                         score[i] += ctx.shuffleXor(score[i], mask);
                     }
                 }
             }
 
-            if (writeLogits) {
+            if (writeLogits && !scatter) {
                 // After the xor reduction every lane of a key group holds all UNROLL x blockHeads sums; lane c
                 // writes values c, c + lanesPerKey, ... (value i = key u = i / blockHeads, head i % blockHeads):
                 // one store per lane per round instead of one predicated store (and 64-bit address) per value.
@@ -244,7 +329,7 @@ public final class SplitDecodeKernel {
                         for (int i = 0; i < KernelContext.unroll(UNROLL * blockHeads); i++) {
                             if (i == want) {
                                 value = score[i];
-                                pos = position[i / blockHeads];
+                                pos = posCur[i / blockHeads];
                                 head = i % blockHeads;
                             }
                         }
@@ -257,22 +342,24 @@ public final class SplitDecodeKernel {
 
             // 4. Online softmax, once per step: new max, rescale, probabilities (score[] becomes p).
             for (int h = 0; h < KernelContext.unroll(blockHeads); h++) {
-                float newMax = runMax[h];
-                for (int u = 0; u < KernelContext.unroll(UNROLL); u++) {
-                    newMax = position[u] >= 0 ? Math.max(newMax, score[u * blockHeads + h]) : newMax;
-                }
-                float correction = KernelContext.exp2(runMax[h] - newMax);
-                runMax[h] = newMax;
-                float sum = runSum[h] * correction;
-                for (int u = 0; u < KernelContext.unroll(UNROLL); u++) {
-                    float p = position[u] >= 0 ? KernelContext.exp2(score[u * blockHeads + h] - newMax) : 0f;
-                    score[u * blockHeads + h] = p;
-                    sum += p;
-                }
-                runSum[h] = sum;
-                if (withValues) {
-                    for (int e = 0; e < KernelContext.unroll(CHUNK); e++) {
-                        acc[h * CHUNK + e] *= correction;
+                if (!scatter) { // (the scattered path did this in 4')
+                    float newMax = runMax[h];
+                    for (int u = 0; u < KernelContext.unroll(UNROLL); u++) {
+                        newMax = posCur[u] >= 0 ? Math.max(newMax, score[u * blockHeads + h]) : newMax;
+                    }
+                    float correction = KernelContext.exp2(runMax[h] - newMax);
+                    runMax[h] = newMax;
+                    float sum = runSum[h] * correction;
+                    for (int u = 0; u < KernelContext.unroll(UNROLL); u++) {
+                        float p = posCur[u] >= 0 ? KernelContext.exp2(score[u * blockHeads + h] - newMax) : 0f;
+                        score[u * blockHeads + h] = p;
+                        sum += p;
+                    }
+                    runSum[h] = sum;
+                    if (withValues) {
+                        for (int e = 0; e < KernelContext.unroll(CHUNK); e++) {
+                            acc[h * CHUNK + e] *= correction;
+                        }
                     }
                 }
             }
@@ -281,7 +368,7 @@ public final class SplitDecodeKernel {
             if (withValues) {
                 for (int u = 0; u < KernelContext.unroll(UNROLL); u++) {
                     for (int w = 0; w < KernelContext.unroll(WORDS); w++) {
-                        int packed = vWords[u * WORDS + w];
+                        int packed = vCur[u * WORDS + w];
                         row[2 * w] = kvBf16 ? KernelContext.lowBf16(packed) : KernelContext.lowF16(packed);
                         row[2 * w + 1] = kvBf16 ? KernelContext.highBf16(packed) : KernelContext.highF16(packed);
                     }

@@ -20,14 +20,19 @@ import org.junit.jupiter.api.Test;
 class AttentionPtxTest {
     private static void assembles(DecodeMode mode, int headDim, int blockHeads, boolean bf16, int maxRegisters)
             throws Exception {
+        assembles(mode, headDim, blockHeads, bf16, maxRegisters, SplitTuning.DEFAULT);
+    }
+
+    private static void assembles(DecodeMode mode, int headDim, int blockHeads, boolean bf16, int maxRegisters,
+                                  SplitTuning tuning) throws Exception {
         Optional<Ptxas> ptxas = Ptxas.find();
         Assumptions.assumeTrue(ptxas.isPresent(), "ptxas not installed: skipping the sm_90 assembly check");
-        Map<String, Object> constants = mode.constants(headDim, blockHeads, bf16);
+        Map<String, Object> constants = mode.constants(headDim, blockHeads, bf16, tuning);
         KernelSpec spec = KernelSpec.of("t", SplitDecodeKernel.class, "decodeSplit", constants, "");
         PtxModule module = new PtxCompiler(PtxTarget.SM_90).compile(spec.method(), spec.constants());
         assertTrue(module.ptx().contains("ld.global.nc.v4"), "KV rows must be read with 16-byte non-coherent loads");
         Ptxas.Report r = ptxas.get().check(module);
-        String what = mode + " d=" + headDim + " heads=" + blockHeads + (bf16 ? " bf16" : " f16") + ":\n" + r.log();
+        String what = mode + " " + tuning.label() + " d=" + headDim + " heads=" + blockHeads + (bf16 ? " bf16" : " f16") + ":\n" + r.log();
         assertEquals(0, r.spillStoreBytes() + r.spillLoadBytes(), "spills in " + what);
         assertEquals(0, r.stackFrameBytes(), "stack frame in " + what);
         assertTrue(r.registers() <= maxRegisters, r.registers() + " registers in " + what);
@@ -45,6 +50,17 @@ class AttentionPtxTest {
 
     @Test
     void mhaAnchorScoresHeadDim128F16() throws Exception {
-        assembles(DecodeMode.ANCHOR_SCORES, 128, 1, false, 64);
+        assembles(DecodeMode.ANCHOR_SCORES, 128, 1, false, 72); // 64 unpipelined; 72 still fits 7 blocks per SM
+    }
+
+    @Test
+    void everyTuningOfTheBarShapeAssemblesWithoutSpills() throws Exception {
+        for (SplitTuning tuning : new SplitTuning[] {new SplitTuning(false, SplitTuning.Gather.NEVER),
+                new SplitTuning(true, SplitTuning.Gather.NEVER), new SplitTuning(false, SplitTuning.Gather.ALWAYS),
+                new SplitTuning(true, SplitTuning.Gather.ALWAYS)}) {
+            for (DecodeMode mode : DecodeMode.values()) {
+                assembles(mode, 128, 4, true, 255, tuning);
+            }
+        }
     }
 }

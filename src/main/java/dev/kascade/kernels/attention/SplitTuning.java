@@ -1,0 +1,85 @@
+package dev.kascade.kernels.attention;
+
+import java.util.Locale;
+
+/**
+ * Two code-shape choices of {@link SplitDecodeKernel#decodeSplit} that change speed, not results (both are
+ * {@code @Const} flags, so each combination is its own compiled kernel):
+ * <ul>
+ *   <li>{@code pipelined}: each loop step issues the next step's K/V loads before computing on the loads
+ *       issued one step earlier (one more register set of K/V words per lane);</li>
+ *   <li>{@code gather}: in which modes that read V the partial dots are reduce-scattered and the probabilities
+ *       all-gathered (30 shuffles and 1 + r exp2 per lane and step) instead of every dot being all-reduced (64
+ *       shuffles and UNROLL x r + r exp2). Only shapes with one value per lane use it
+ *       ({@code UNROLL x heads per block == d/8}, e.g. d 128 with r 4); others ignore it.</li>
+ * </ul>
+ * Measured on the H200 (bf16, 32/8/128, batch 64, 32K, 2026-11-29; docs/gpu-decode.md): pipelining helps every
+ * mode (dense 2.141 -> 2.018 ms, layer 0 2.99 -> 2.54, reuse 0.271 -> 0.264); the gather path helps layer 0
+ * (2.54 -> 2.47: its logits are written from the scattered values and it needs 168 instead of 146+ registers
+ * without pipelining) but slows dense (2.018 -> 2.067: a longer dependent shuffle chain per step), hence
+ * {@link #DEFAULT} = pipelined, gather in layer 0 only.
+ *
+ * <p>{@link #current()} reads the system properties {@code kascade.decode.pipelined} (true/false) and
+ * {@code kascade.decode.gatherReduce} (never/layer0/always), defaulting to {@link #DEFAULT}, so the H200
+ * benchmark ({@code benchmarks/gpu/tune-split.sh}) can compare the variants in one session.
+ *
+ * @param pipelined software-pipelined K/V loads
+ * @param gather    modes that use reduce-scatter + all-gather where the shape allows it
+ */
+public record SplitTuning(boolean pipelined, Gather gather) {
+    /** Which modes with V use the reduce-scatter / all-gather path (the anchor scores pass always does). */
+    public enum Gather { NEVER, LAYER0, ALWAYS }
+
+    /** The choice measured fastest on the H200 (see the class comment). */
+    public static final SplitTuning DEFAULT = new SplitTuning(true, Gather.LAYER0);
+
+    public SplitTuning {
+        if (gather == null) throw new IllegalArgumentException("gather: expected NEVER, LAYER0 or ALWAYS but got null");
+    }
+
+    /** {@link #DEFAULT}, with either choice overridden by its system property when set. */
+    public static SplitTuning current() {
+        String p = System.getProperty("kascade.decode.pipelined");
+        boolean pipelined = DEFAULT.pipelined;
+        if (p != null && !p.isBlank()) {
+            pipelined = switch (p.trim().toLowerCase(Locale.ROOT)) {
+                case "true" -> true;
+                case "false" -> false;
+                default -> throw new IllegalArgumentException("kascade.decode.pipelined: expected true or false but got '" + p + "'");
+            };
+        }
+        String g = System.getProperty("kascade.decode.gatherReduce");
+        Gather gather = DEFAULT.gather;
+        if (g != null && !g.isBlank()) {
+            gather = switch (g.trim().toLowerCase(Locale.ROOT)) {
+                case "never", "false" -> Gather.NEVER;
+                case "layer0" -> Gather.LAYER0;
+                case "always", "true" -> Gather.ALWAYS;
+                default -> throw new IllegalArgumentException(
+                        "kascade.decode.gatherReduce: expected never, layer0 or always but got '" + g + "'");
+            };
+        }
+        return new SplitTuning(pipelined, gather);
+    }
+
+    /**
+     * Most query heads per block that are pipelined: with 8 heads a lane already holds 64 q values and 64
+     * accumulators, and a second K/V register set would spill (ptxas, d 64, f16, layer 0).
+     */
+    public static final int PIPELINE_MAX_HEADS = 4;
+
+    /** Whether a kernel serving {@code blockHeads} query heads per block is compiled pipelined. */
+    public boolean pipelined(int blockHeads) {
+        return pipelined && blockHeads <= PIPELINE_MAX_HEADS;
+    }
+
+    /** Whether {@code mode}'s kernel is compiled with the gather path enabled. */
+    public boolean gatherReduce(DecodeMode mode) {
+        return gather == Gather.ALWAYS || (gather == Gather.LAYER0 && mode == DecodeMode.LAYER0);
+    }
+
+    /** Short label for logs and benchmark records, e.g. {@code pipelined,gather=layer0}. */
+    public String label() {
+        return (pipelined ? "pipelined" : "plain") + ",gather=" + gather.name().toLowerCase(Locale.ROOT);
+    }
+}

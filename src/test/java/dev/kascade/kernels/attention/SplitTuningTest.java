@@ -1,0 +1,103 @@
+package dev.kascade.kernels.attention;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kascade.algorithm.Budget;
+import dev.kascade.emulator.Emulator;
+import dev.kascade.ptx.interp.IrInterpreter;
+import dev.kascade.tensor.DType;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Every {@link SplitTuning} of the split kernel gives the float64 answer as compiled (IR interpreted with PTX
+ * semantics), and the pipelined all-gather variant also in the emulator (Java semantics, real barriers): the shapes where the reduce-scatter / all-gather path applies
+ * (one value per lane: d 128 r 4, d 64 r 2, d 256 r 8) in every role, a shape where it does not (d 64 r 4), odd
+ * lengths, two sequences of different length, bf16 and f16.
+ */
+class SplitTuningTest {
+    private static final List<SplitTuning> VARIANTS = List.of(new SplitTuning(false, SplitTuning.Gather.NEVER),
+            new SplitTuning(true, SplitTuning.Gather.NEVER), new SplitTuning(false, SplitTuning.Gather.ALWAYS),
+            new SplitTuning(true, SplitTuning.Gather.ALWAYS), SplitTuning.DEFAULT);
+
+    private static List<DecodeCheck.Case> cases() {
+        DecodeShape d128r4 = new DecodeShape(2, 8, 2, 128, 300);
+        int[] two = {299, 133};
+        Budget half = new Budget(0.5, 128, 1);
+        return List.of(
+                new DecodeCheck.Case(DecodeCheck.Role.DENSE, d128r4, DType.BF16, two, half),
+                new DecodeCheck.Case(DecodeCheck.Role.LAYER0, d128r4, DType.F16, two, half),
+                new DecodeCheck.Case(DecodeCheck.Role.ANCHOR, d128r4, DType.BF16, two, half),
+                new DecodeCheck.Case(DecodeCheck.Role.REUSE, d128r4, DType.BF16, two, half),
+                new DecodeCheck.Case(DecodeCheck.Role.LAYER0, new DecodeShape(1, 2, 1, 64, 210), DType.BF16,
+                        new int[] {203}, half),
+                new DecodeCheck.Case(DecodeCheck.Role.REUSE, new DecodeShape(1, 8, 1, 256, 150), DType.F16,
+                        new int[] {149}, half),
+                new DecodeCheck.Case(DecodeCheck.Role.DENSE, new DecodeShape(1, 4, 1, 64, 170), DType.BF16,
+                        new int[] {167}, half));
+    }
+
+    @Test
+    void theBarShapeMatchesFloat64InTheEmulator() {
+        for (SplitTuning tuning : List.of(new SplitTuning(true, SplitTuning.Gather.ALWAYS))) {
+            for (DecodeCheck.Case c : cases().subList(0, 4)) {
+                DecodeCheck.Result r = DecodeCheck.run(c, Emulator::launch, 31, 1, 64, tuning);
+                assertTrue(r.passed(), tuning.label() + " " + c.label() + ": " + r.detail());
+            }
+        }
+    }
+
+    @Test
+    void everyVariantMatchesFloat64AsCompiled() {
+        IrInterpreter compiled = new IrInterpreter();
+        for (SplitTuning tuning : VARIANTS) {
+            for (DecodeCheck.Case c : cases()) {
+                DecodeCheck.Result r = DecodeCheck.run(c, compiled, 37, 1, 64, tuning);
+                assertTrue(r.passed(), tuning.label() + " " + c.label() + ": " + r.detail());
+            }
+        }
+    }
+
+    @Test
+    void systemPropertiesOverrideTheDefaultAndBadValuesAreRejected() {
+        String p = "kascade.decode.pipelined";
+        String g = "kascade.decode.gatherReduce";
+        String beforeP = System.getProperty(p);
+        String beforeG = System.getProperty(g);
+        try {
+            System.setProperty(p, String.valueOf(!SplitTuning.DEFAULT.pipelined()));
+            System.setProperty(g, "always");
+            assertEquals(new SplitTuning(!SplitTuning.DEFAULT.pipelined(), SplitTuning.Gather.ALWAYS), SplitTuning.current());
+            System.setProperty(g, "false");
+            assertEquals(SplitTuning.Gather.NEVER, SplitTuning.current().gather());
+            System.setProperty(p, "sometimes");
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, SplitTuning::current);
+            assertTrue(e.getMessage().contains(p), e.getMessage());
+            System.setProperty(p, "true");
+            System.setProperty(g, "often");
+            e = assertThrows(IllegalArgumentException.class, SplitTuning::current);
+            assertTrue(e.getMessage().contains(g), e.getMessage());
+        } finally {
+            restore(p, beforeP);
+            restore(g, beforeG);
+        }
+        assertThrows(IllegalArgumentException.class, () -> new SplitTuning(true, null));
+    }
+
+    @Test
+    void theDefaultUsesTheGatherPathInLayer0Only() {
+        for (DecodeMode mode : DecodeMode.values()) {
+            assertEquals(mode == DecodeMode.LAYER0, SplitTuning.DEFAULT.gatherReduce(mode), mode.name());
+            assertTrue(new SplitTuning(true, SplitTuning.Gather.ALWAYS).gatherReduce(mode));
+            assertTrue(!new SplitTuning(true, SplitTuning.Gather.NEVER).gatherReduce(mode));
+        }
+        assertEquals("pipelined,gather=layer0", SplitTuning.DEFAULT.label());
+    }
+
+    private static void restore(String key, String value) {
+        if (value == null) System.clearProperty(key);
+        else System.setProperty(key, value);
+    }
+}
