@@ -134,16 +134,22 @@ public final class DecodeCheckCommand implements Command {
             dev.kascade.session.SessionCheck.Result r = dev.kascade.session.SessionCheck.run(d, sm,
                     dev.kascade.kernels.attention.SplitPlan.DEFAULT_BLOCKS_PER_SM, minKeys, dtype, batch, qHeads, kvHeads,
                     headDim, layers, capacity, prompt, steps, seed);
-            boolean ok = r.passed(2e-3);
+            boolean exact = r.passed(2e-3);
+            boolean ok = r.passedUpToNearTies(2e-3);
             out.printf("session %s %s %d/%d d%d b%d prompt %d, %d decode calls: max |device - cpu| %.3g, exported cache %s"
                             + " (layer 0 vs float64: cpu %.3g, device %.3g)  %s%n",
                     device, dtype.label(), qHeads, kvHeads, headDim, batch, prompt, r.decodeCalls(), r.maxDifference(),
-                    r.cachesEqual() ? "equal" : "DIFFERS", r.layer0CpuError(), r.layer0DeviceError(), ok ? "pass" : "FAIL");
-            if (!ok) {
-                worst = 1;
+                    r.cachesEqual() ? "equal" : "DIFFERS", r.layer0CpuError(), r.layer0DeviceError(),
+                    exact ? "pass" : ok ? "pass up to near-ties" : "FAIL");
+            if (!exact) {
                 out.println("    max |device - cpu| by layer (roles " + java.util.Arrays.toString(new String[] {"layer0",
                         "reuse", "anchor", "reuse"}) + "): " + java.util.Arrays.toString(r.maxDifferenceByLayer()));
                 out.println("    " + r.layer0SetReport());
+                out.printf("    layer-0 sets differ at %d step(s), largest relative gap to the k-th pooled score %.3g"
+                                + " (near-tie below %.0e); max |device - cpu| outside the reuse layers of those steps %.3g%n",
+                        r.stepsWithDifferentSets(), r.largestTieGap(), dev.kascade.session.SessionCheck.Result.NEAR_TIE,
+                        r.maxDifferenceOutsideTies());
+                if (!ok) worst = 1;
             }
         }
         return worst;

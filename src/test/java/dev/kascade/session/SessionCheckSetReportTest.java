@@ -1,6 +1,7 @@
 package dev.kascade.session;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kascade.algorithm.AnchorPlan;
@@ -46,6 +47,21 @@ class SessionCheckSetReportTest {
                     qHeads, kvHeads, d);
             assertTrue(outOfRange.endsWith("Infinity"), outOfRange);
         }
+    }
+
+    @Test
+    void nearTiesExcuseOnlyTheReuseLayersOfTheirStep() {
+        double[] byLayer = {1e-7, 0.09, 1e-7, 1e-7};
+        // layer 1 differs where layer 0's sets differed by a near-tie: passes up to near-ties, not exactly
+        SessionCheck.Result tie = new SessionCheck.Result(0.09, true, 12, 1e-7, 1e-7, byLayer, "", 1e-7, 1, 3e-7);
+        assertFalse(tie.passed(2e-3));
+        assertTrue(tie.passedUpToNearTies(2e-3));
+        // the same difference with a real (not near-tie) set difference fails
+        SessionCheck.Result wrongSet = new SessionCheck.Result(0.09, true, 12, 1e-7, 1e-7, byLayer, "", 1e-7, 1, 0.3);
+        assertFalse(wrongSet.passedUpToNearTies(2e-3));
+        // a difference outside the excused layers fails, and so do different caches
+        assertFalse(new SessionCheck.Result(0.09, true, 12, 1e-7, 1e-7, byLayer, "", 0.05, 1, 3e-7).passedUpToNearTies(2e-3));
+        assertFalse(new SessionCheck.Result(1e-7, false, 12, 1e-7, 1e-7, byLayer, "", 1e-7, 0, 0).passedUpToNearTies(2e-3));
     }
 
     private static Tensor random(Arena arena, Random rnd, long... shape) {
