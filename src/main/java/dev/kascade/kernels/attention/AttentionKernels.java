@@ -21,6 +21,8 @@ public final class AttentionKernels {
                 split("decode_layer0", DecodeMode.LAYER0, "dense decode that also writes every logit (layer 0)"),
                 split("decode_anchor_scores", DecodeMode.ANCHOR_SCORES, "anchor pass 1: logits and partial LSE, K only"),
                 split("decode_sparse", DecodeMode.SPARSE, "split-K attention over an index set through a head mapping"),
+                split("decode_anchor_sparse", DecodeMode.ANCHOR_SPARSE,
+                        "anchor pass 4: attention over its top-k with the scores pass's logits (V gathered only)"),
                 KernelSpec.of("decode_merge", LseMergeKernel.class, "mergeSplits",
                         Map.of("headDim", DEFAULT_HEAD_DIM, "withValues", true), "log-sum-exp merge of split partials"),
                 KernelSpec.of("decode_merge_lse", LseMergeKernel.class, "mergeSplits",

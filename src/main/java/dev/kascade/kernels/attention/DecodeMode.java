@@ -3,7 +3,7 @@ package dev.kascade.kernels.attention;
 import java.util.Map;
 
 /**
- * The four specialisations of {@link SplitDecodeKernel#decodeSplit}: which keys it visits and what it
+ * The specialisations of {@link SplitDecodeKernel#decodeSplit}: which keys it visits and what it
  * writes. Each maps to the kernel's {@code @Const} flags.
  */
 public enum DecodeMode {
@@ -14,16 +14,29 @@ public enum DecodeMode {
     /** Other anchors, pass 1: logits and LSEs only; V is not read. */
     ANCHOR_SCORES(false, true, false),
     /** The keys of an index set, through a head mapping; partial outputs and LSEs. */
-    SPARSE(true, false, true);
+    SPARSE(true, false, true, false),
+    /** Anchor pass 4: as sparse, reading the selected keys' logits from the scores pass instead of K. */
+    ANCHOR_SPARSE(true, false, true, true);
 
     private final boolean withValues;
     private final boolean writeLogits;
     private final boolean sparse;
+    private final boolean keptLogits;
 
     DecodeMode(boolean withValues, boolean writeLogits, boolean sparse) {
+        this(withValues, writeLogits, sparse, false);
+    }
+
+    DecodeMode(boolean withValues, boolean writeLogits, boolean sparse, boolean keptLogits) {
         this.withValues = withValues;
         this.writeLogits = writeLogits;
         this.sparse = sparse;
+        this.keptLogits = keptLogits;
+    }
+
+    /** Reads the logits the anchor's scores pass wrote (where the shape allows, else recomputes them from K). */
+    public boolean keptLogits() {
+        return keptLogits;
     }
 
     public boolean withValues() {
@@ -42,6 +55,7 @@ public enum DecodeMode {
     public Map<String, Object> constants(int headDim, int blockHeads, boolean kvBf16, SplitTuning tuning) {
         return Map.of("headDim", headDim, "blockHeads", blockHeads, "kvBf16", kvBf16,
                 "withValues", withValues, "writeLogits", writeLogits, "sparse", sparse,
-                "pipelined", tuning.pipelined(blockHeads), "gatherReduce", tuning.gatherReduce(this));
+                "pipelined", tuning.pipelined(blockHeads), "gatherReduce", tuning.gatherReduce(this),
+                "keptLogits", keptLogits);
     }
 }

@@ -13,8 +13,9 @@ public final class DecodeTraffic {
     }
 
     /**
-     * @param role         layer 0 and dense read K and V of every key; an anchor reads K of every key and K and
-     *                     V of its k_b selected keys; a reuse layer K and V of the selected keys
+     * @param role         layer 0 and dense read K and V of every key; an anchor reads K of every key and V of
+     *                     its k_b selected keys (and their K too where the kernel recomputes their logits, see
+     *                     {@link SplitDecodeKernel#scattersValues}); a reuse layer K and V of the selected keys
      * @param elementBytes 2 for bf16 and f16
      * @param lengths      keys visible to each sequence
      * @param budget       the kernels' budget ({@link GpuDecode#budget()})
@@ -29,7 +30,7 @@ public final class DecodeTraffic {
             long k = budget.keys(n);
             total += switch (role) {
                 case LAYER0 -> 2 * n * row;
-                case ANCHOR -> n * row + 2 * k * row;
+                case ANCHOR -> n * row + (SplitDecodeKernel.scattersValues(shape.headDim(), shape.blockHeads()) ? 1 : 2) * k * row;
                 case REUSE -> 2 * k * row;
             };
         }

@@ -235,7 +235,7 @@ public final class GpuDecode implements AutoCloseable {
         return launches;
     }
 
-    /** {@link #anchor}'s launches: split_anchor_scores, merge, pool, topk, split_sparse, merge. */
+    /** {@link #anchor}'s launches: split_anchor_scores, merge, pool, topk, split_anchor_sparse, merge. */
     public List<KernelLaunch> anchorLaunches(F32Buffer q, KvLayer kv, I32Buffer lengths, F32Buffer out, IndexSets sets) {
         List<KernelLaunch> launches = buildAnchor(q, kv, lengths, out, sets);
         trust(sets, lengths);
@@ -252,7 +252,7 @@ public final class GpuDecode implements AutoCloseable {
                 ? max(read(sets.counts()))
                 : checkIndexSets(sets, lengths, headMapRow);
         for (int g = 0; g < shape.kvHeads(); g++) headMap.set(g, headMapRow[g]);
-        return sparse(q, kv, sets, headMap, maxCount, out);
+        return sparse(DecodeMode.SPARSE, q, kv, sets, headMap, maxCount, out);
     }
 
     private List<KernelLaunch> buildLayer0(F32Buffer q, KvLayer kv, I32Buffer lengths, F32Buffer out, IndexSets sets) {
@@ -278,7 +278,7 @@ public final class GpuDecode implements AutoCloseable {
         launches.add(split(DecodeMode.ANCHOR_SCORES, plan, q, kv, lengths, noIndices, identityMap, 1));
         launches.add(merge(plan, lengths, noOutput, false));
         launches.addAll(select(lengths, maxLength, sets, budgets));
-        launches.addAll(sparse(q, kv, sets, identityMap, max(budgets), out));
+        launches.addAll(sparse(DecodeMode.ANCHOR_SPARSE, q, kv, sets, identityMap, max(budgets), out));
         return launches;
     }
 
@@ -298,7 +298,7 @@ public final class GpuDecode implements AutoCloseable {
                 partialOut, partialLse, logits == null ? noOutput : logits,
                 shape.kvHeads(), shape.groupParts(), shape.capacity(), kMax, plan.keysPerSplit(), plan.splits(),
                 scoreStride(), qScale, shape.headDim(), shape.blockHeads(), kv.dtype() == DType.BF16,
-                mode.withValues(), mode.writeLogits(), mode.sparse(), tuning.pipelined(shape.blockHeads()), tuning.gatherReduce(mode));
+                mode.withValues(), mode.writeLogits(), mode.sparse(), tuning.pipelined(shape.blockHeads()), tuning.gatherReduce(mode), mode.keptLogits());
     }
 
     private KernelLaunch merge(SplitPlan plan, I32Buffer keyCounts, F32Buffer out, boolean withValues) {
@@ -326,9 +326,10 @@ public final class GpuDecode implements AutoCloseable {
         return values;
     }
 
-    private List<KernelLaunch> sparse(F32Buffer q, KvLayer kv, IndexSets sets, I32Buffer map, int maxCount, F32Buffer out) {
+    private List<KernelLaunch> sparse(DecodeMode mode, F32Buffer q, KvLayer kv, IndexSets sets, I32Buffer map, int maxCount,
+                                      F32Buffer out) {
         SplitPlan plan = sparsePlan(maxCount);
-        return List.of(split(DecodeMode.SPARSE, plan, q, kv, sets.counts(), sets.indices(), map, sets.kMax()),
+        return List.of(split(mode, plan, q, kv, sets.counts(), sets.indices(), map, sets.kMax()),
                 merge(plan, sets.counts(), out, true));
     }
 

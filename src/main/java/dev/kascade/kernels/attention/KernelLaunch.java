@@ -7,7 +7,7 @@ import java.lang.reflect.Method;
  * One kernel launch of a decode role, ready to hand to a {@code KernelLauncher} or to add to a task graph
  * (which can then time each launch with events).
  *
- * @param name   short step name: split_dense, split_layer0, split_anchor_scores, split_sparse, merge, pool, topk
+ * @param name   short step name: split_dense, split_layer0, split_anchor_scores, split_sparse, split_anchor_sparse, merge, pool, topk
  * @param kernel the static kernel method
  * @param config grid and block
  * @param args   the arguments after the context, {@code @Const} values included

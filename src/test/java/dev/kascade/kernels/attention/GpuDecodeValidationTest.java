@@ -141,7 +141,7 @@ class GpuDecodeValidationTest {
         assertEquals(java.util.List.of("split_layer0", "merge", "pool", "topk"),
                 decode.layer0Launches(fx.q, fx.kv, fx.lengths, fx.out, sets).stream().map(KernelLaunch::name).toList());
         java.util.List<KernelLaunch> anchor = decode.anchorLaunches(fx.q, fx.kv, fx.lengths, fx.out, sets);
-        assertEquals(java.util.List.of("split_anchor_scores", "merge", "pool", "topk", "split_sparse", "merge"),
+        assertEquals(java.util.List.of("split_anchor_scores", "merge", "pool", "topk", "split_anchor_sparse", "merge"),
                 anchor.stream().map(KernelLaunch::name).toList());
         assertEquals(128, sets.counts().get(0), "budgets are written when the launches are prepared");
         KernelLaunch first = anchor.getFirst();
