@@ -381,14 +381,15 @@ public final class DecodeAttention {
             int nb = Math.min(BlockMath.BLOCK, to - j0);
             if (kept != null) {
                 // Anchor pass 4: the selected keys' logits were computed by pass 1; read them (4 MB of logits
-                // at 32K stay in L2/L3) and gather only V below.
+                // at 32K stay in L2/L3) and gather only V below. The V rows are touched first, so their DRAM
+                // misses overlap the logit reads' cache misses (measured 4 of 5 runs faster than after them).
+                if (inPlace && withV) touched += RowTouch.rows(vSeg, null, rowBase, vRowBytes, pos, posBase + j0, nb);
                 for (int h = 0; h < group; h++) {
                     int row = (b * qHeads + g * group + h) * keptStride;
                     int o = h * BlockMath.BLOCK;
                     for (int i = 0; i < nb; i++) s[o + i] = kept[row + pos[posBase + j0 + i]];
                     Arrays.fill(s, o + nb, o + BlockMath.BLOCK, Float.NEGATIVE_INFINITY);
                 }
-                if (inPlace && withV) touched += RowTouch.rows(vSeg, null, rowBase, vRowBytes, pos, posBase + j0, nb);
             } else if (inPlace) {
                 // Sparse gather: first one load per cache line of the block's selected K and V rows, so their
                 // DRAM misses overlap (~1 latency per block instead of per row); the fused kernels then read the
