@@ -229,6 +229,7 @@ public final class BenchCommand implements Command {
             }
             out.println();
         }
+        if ("cpu".equalsIgnoreCase(s.device())) out.println("  " + dev.kascade.tensor.HugePages.status());
     }
 
     /** {@code bench decode} with no {@code --device}: the GPU when the driver reports one, otherwise the CPU. */

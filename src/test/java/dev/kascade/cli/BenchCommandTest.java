@@ -103,7 +103,7 @@ class BenchCommandTest {
     void tableWithoutJsonShowsEveryRole() throws Exception {
         String text = String.join("\n", run(with("decode")));
         for (String word : List.of("dense", "layer 0", "anchor", "reuse", "Kascade", "speedup", "rel_error", "mass_recall",
-                "GB/s")) {
+                "GB/s", "median ms", "transparent huge pages: ")) {
             assertTrue(text.contains(word), "missing '" + word + "' in\n" + text);
         }
     }
