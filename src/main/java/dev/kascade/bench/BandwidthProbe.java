@@ -43,9 +43,9 @@ public final class BandwidthProbe {
     private BandwidthProbe() {
     }
 
-    /** Probes with a 512 MiB buffer, all available processors and 7 repetitions. */
+    /** Probes with a 512 MiB buffer, all available processors and 45 repetitions (as many as decode bench rounds). */
     public static Result measure() {
-        return measure(DEFAULT_BYTES, Runtime.getRuntime().availableProcessors(), 7);
+        return measure(DEFAULT_BYTES, Runtime.getRuntime().availableProcessors(), 45);
     }
 
     /**

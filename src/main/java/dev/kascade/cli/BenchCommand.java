@@ -72,7 +72,7 @@ public final class BenchCommand implements Command {
                   --context N         cached keys (decode) or prompt tokens (prefill) [32768 decode, 8192 prefill]
                   --batch B [1]  --layers L [32]  --q-heads Hq [32]  --kv-heads G [8]  --head-dim d [128]
                   --dtype f32|f16|bf16 [bf16]  --topk p [0.10]  --anchors a,b,.. [0,2,8,13,14]
-                  --warmup N [3 decode, 1 prefill]  --iters N [15 decode, 3 prefill]  --seed S [42]
+                  --warmup N [3 decode, 1 prefill]  --iters N [45 decode, 3 prefill]  --seed S [42]
                   --json              one JSON object per line (keys: dense_ms layer0_ms anchor_ms reuse_ms
                                       kascade_ms speedup rel_error mass_recall bandwidth_gbs dense_gbs
                                       dense_bw_share, all of the best round / best probe repetition;
@@ -188,7 +188,7 @@ public final class BenchCommand implements Command {
                     o.getInt("--batch", d.batch()), o.getInt("--layers", d.layers()), o.getInt("--q-heads", d.qHeads()),
                     o.getInt("--kv-heads", d.kvHeads()), o.getInt("--head-dim", d.headDim()), dtype,
                     o.getDouble("--topk", d.topk()), o.getIntList("--anchors", d.anchors()),
-                    o.getInt("--warmup", decode ? 3 : 1), o.getInt("--iters", decode ? 15 : 3), o.getInt("--seed", 42));
+                    o.getInt("--warmup", decode ? 3 : 1), o.getInt("--iters", decode ? 45 : 3), o.getInt("--seed", 42));
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }

@@ -58,8 +58,8 @@ class BenchCommandTest {
                 "dense_median_gbs", "dense_bw_share_median")) {
             assertTrue(o.get(key).isNumber(), key + " must be a number in decode rows: " + o.get(key));
         }
-        // The 32-layer plan {0,2,8,13,14}: (T0 + 4 Ta + 27 Tr) / 32 of the best rounds (15 rounds: 5 at t, 5 at
-        // t + 0.5, 5 far above, so best = t and median = t + 0.5).
+        // The 32-layer plan {0,2,8,13,14}: (T0 + 4 Ta + 27 Tr) / 32 of the best rounds (45 rounds: 15 at t, 15 at
+        // t + 0.5, 15 far above, so best = t and median = t + 0.5).
         double kascade = (FixedBackend.LAYER0 + 4 * FixedBackend.ANCHOR + 27 * FixedBackend.REUSE) / 32;
         assertEquals(FixedBackend.DENSE, o.get("dense_ms").asDouble(), 1e-9);
         assertEquals(kascade, o.get("kascade_ms").asDouble(), 1e-4);
