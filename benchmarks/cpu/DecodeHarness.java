@@ -34,8 +34,8 @@ public class DecodeHarness {
         IndexSets sets = dec.newIndexSets();
         int[] len = {n};
         int[] src = new int[kv]; for (int g = 0; g < kv; g++) src[g] = (g + 3) % kv; // a non-identity head mapping
-        // probe: all-core read of a 512 MB buffer
-        long pb = 512L << 20; MemorySegment probe = arena.allocate(pb, 64);
+        // probe: all-core read of a 512 MB buffer (2 MiB pages where the OS offers them, as Tensor.allocate uses)
+        long pb = 512L << 20; MemorySegment probe = HugePages.allocate(arena, pb); // huge pages, like the K/V tensors
         double[] best = new double[5]; Arrays.fill(best, 1e9);
         String[] names = {"probe", "dense", "layer0", "anchor", "reuse"};
         MemorySegment flush = arena.allocate(96L << 20, 64);

@@ -43,9 +43,9 @@ public final class BandwidthProbe {
     private BandwidthProbe() {
     }
 
-    /** Probes with a 512 MiB buffer, all available processors and 7 repetitions. */
+    /** Probes with a 512 MiB buffer, all available processors and 45 repetitions (as many as decode bench rounds). */
     public static Result measure() {
-        return measure(DEFAULT_BYTES, Runtime.getRuntime().availableProcessors(), 7);
+        return measure(DEFAULT_BYTES, Runtime.getRuntime().availableProcessors(), 45);
     }
 
     /**
@@ -61,7 +61,8 @@ public final class BandwidthProbe {
         long slice = bytes / threads / vectorBytes * vectorBytes;
         long total = slice * threads;
         try (Arena arena = Arena.ofShared(); ExecutorService pool = Executors.newFixedThreadPool(threads)) {
-            MemorySegment buf = arena.allocate(total, 64);
+            // Huge pages where available, like the K/V tensors the probe is compared with (Tensor.allocate).
+            MemorySegment buf = dev.kascade.tensor.HugePages.allocate(arena, total);
             // Touch every page with non-zero data so the pages are real and the sum cannot be folded away.
             for (long off = 0; off < total; off += 4096) buf.set(ValueLayout.JAVA_FLOAT, off, 1.0f + (off & 7));
             double[] seconds = new double[reps];

@@ -6,40 +6,83 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Instant;
 
 /**
- * The measurements of one {@link BenchSpec}: median time per call of each role, the fidelity pass and the
- * bandwidth ceiling, plus the figures derived from them. {@link #toJson()} is the line {@code --json} prints
- * and {@code kascade report} reads.
+ * The measurements of one {@link BenchSpec}: the best (minimum) and the median time per call of each role, the
+ * fidelity pass and the bandwidth ceiling, plus the figures derived from them. The headline keys
+ * ({@code dense_ms} ... {@code dense_bw_share}) all use the best repetition, as the bandwidth probe's
+ * {@code bandwidth_gbs} does, so their ratios compare like with like; the {@code *_median*} keys repeat them with
+ * medians (probe median included). {@link #toJson()} is the line {@code --json} prints and {@code kascade report}
+ * reads.
  *
  * @param deviceName words naming the device
- * @param denseMs    median ms of one dense attention call (one layer)
- * @param layer0Ms   median ms of one layer-0 call
- * @param anchorMs   median ms of one anchor-layer call
- * @param reuseMs    median ms of one reuse-layer call
+ * @param best       each role's fastest call (ms, one layer)
+ * @param median     each role's median call (ms, one layer)
  * @param fidelity   the pass through all layers
  * @param bandwidth  the probe's result on the same machine, same run (null for GPU rows without one)
  */
-public record BenchResult(BenchSpec spec, String deviceName, double denseMs, double layer0Ms, double anchorMs,
-                          double reuseMs, Fidelity fidelity, BandwidthProbe.Result bandwidth, Instant date) {
+public record BenchResult(BenchSpec spec, String deviceName, RoleTimes best, RoleTimes median, Fidelity fidelity,
+                          BandwidthProbe.Result bandwidth, Instant date) {
     /** The JSON keys every line has, in order (tests and the report rely on them). */
     public static final java.util.List<String> KEYS = java.util.List.of(
             "mode", "device", "device_name", "context", "batch", "layers", "q_heads", "kv_heads", "head_dim", "dtype",
             "topk", "anchors", "warmup", "iters", "seed", "dense_ms", "layer0_ms", "anchor_ms", "reuse_ms",
             "kascade_ms", "speedup", "rel_error", "mass_recall", "bandwidth_gbs", "dense_gbs", "dense_bw_share",
-            "dense_gflops", "rel_error_layers", "mass_recall_layers", "cpus", "java", "date");
+            "dense_gflops", "dense_median_ms", "layer0_median_ms", "anchor_median_ms", "reuse_median_ms",
+            "kascade_median_ms", "speedup_median", "bandwidth_median_gbs", "dense_median_gbs",
+            "dense_bw_share_median", "rel_error_layers", "mass_recall_layers", "cpus", "java", "date");
+
+    /**
+     * Milliseconds per call of each role under one statistic.
+     *
+     * @param denseMs  one dense attention call (one layer)
+     * @param layer0Ms one layer-0 call
+     * @param anchorMs one anchor-layer call
+     * @param reuseMs  one reuse-layer call
+     */
+    public record RoleTimes(double denseMs, double layer0Ms, double anchorMs, double reuseMs) {
+    }
+
+    public BenchResult {
+        if (best == null || median == null) throw new IllegalArgumentException("best, median: expected role times but got null");
+    }
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /**
-     * The spec's headline per-layer average: {@code (T_layer0 + nAnchors * T_anchor + nReuse * T_reuse) / L}
-     * with the plan's real counts (for {0,2,8,13,14} of 32 layers: (T0 + 4 Ta + 27 Tr) / 32).
-     */
-    public double kascadeMs() {
-        return (layer0Ms + spec.anchorLayers() * anchorMs + spec.reuseLayers() * reuseMs) / spec.layers();
+    /** Best ms of one dense call. */
+    public double denseMs() {
+        return best.denseMs();
     }
 
-    /** Dense time over Kascade's per-layer average. */
+    /** Best ms of one layer-0 call. */
+    public double layer0Ms() {
+        return best.layer0Ms();
+    }
+
+    /** Best ms of one anchor-layer call. */
+    public double anchorMs() {
+        return best.anchorMs();
+    }
+
+    /** Best ms of one reuse-layer call. */
+    public double reuseMs() {
+        return best.reuseMs();
+    }
+
+    /**
+     * The spec's headline per-layer average: {@code (T_layer0 + nAnchors * T_anchor + nReuse * T_reuse) / L}
+     * with the plan's real counts (for {0,2,8,13,14} of 32 layers: (T0 + 4 Ta + 27 Tr) / 32), of the best times.
+     */
+    public double kascadeMs() {
+        return kascadeMs(best);
+    }
+
+    /** {@link #kascadeMs()} of the given role times. */
+    public double kascadeMs(RoleTimes t) {
+        return (t.layer0Ms() + spec.anchorLayers() * t.anchorMs() + spec.reuseLayers() * t.reuseMs()) / spec.layers();
+    }
+
+    /** Best dense time over Kascade's best per-layer average. */
     public double speedup() {
-        return denseMs / kascadeMs();
+        return best.denseMs() / kascadeMs(best);
     }
 
     /** Bytes of K and V one dense call reads at least once: {@code 2 * batch * G * n * d * bytes}. */
@@ -47,12 +90,16 @@ public record BenchResult(BenchSpec spec, String deviceName, double denseMs, dou
         return 2L * spec.batch() * spec.kvHeads() * spec.context() * spec.headDim() * spec.dtype().byteSize();
     }
 
-    /** K+V bytes read by dense decode over its time, GB/s; NaN for prefill (compute-bound, not comparable). */
+    /** K+V bytes read by the best dense call over its time, GB/s; NaN for prefill (compute-bound, not comparable). */
     public double denseGbs() {
-        return spec.mode() == BenchMode.DECODE ? denseBytes() / (denseMs * 1e-3) / 1e9 : Double.NaN;
+        return denseGbs(best);
     }
 
-    /** {@link #denseGbs()} as a share of the probe's best bandwidth. */
+    private double denseGbs(RoleTimes t) {
+        return spec.mode() == BenchMode.DECODE ? denseBytes() / (t.denseMs() * 1e-3) / 1e9 : Double.NaN;
+    }
+
+    /** {@link #denseGbs()} (best dense call) as a share of the probe's best repetition. */
     public double denseBwShare() {
         return bandwidth == null ? Double.NaN : denseGbs() / bandwidth.bestGbs();
     }
@@ -63,7 +110,7 @@ public record BenchResult(BenchSpec spec, String deviceName, double denseMs, dou
                 ? (double) spec.context()
                 : (double) spec.context() * (spec.context() + 1) / 2;
         double flops = 4.0 * spec.batch() * spec.qHeads() * spec.headDim() * rowsTimesKeys;
-        return flops / (denseMs * 1e-3) / 1e9;
+        return flops / (best.denseMs() * 1e-3) / 1e9;
     }
 
     /** One JSON object with {@link #KEYS}; numbers that do not apply are null. */
@@ -85,10 +132,10 @@ public record BenchResult(BenchSpec spec, String deviceName, double denseMs, dou
         o.put("warmup", spec.warmup());
         o.put("iters", spec.iters());
         o.put("seed", spec.seed());
-        number(o, "dense_ms", denseMs);
-        number(o, "layer0_ms", layer0Ms);
-        number(o, "anchor_ms", anchorMs);
-        number(o, "reuse_ms", reuseMs);
+        number(o, "dense_ms", best.denseMs());
+        number(o, "layer0_ms", best.layer0Ms());
+        number(o, "anchor_ms", best.anchorMs());
+        number(o, "reuse_ms", best.reuseMs());
         number(o, "kascade_ms", kascadeMs());
         number(o, "speedup", speedup());
         number(o, "rel_error", fidelity == null ? Double.NaN : fidelity.relError());
@@ -97,6 +144,15 @@ public record BenchResult(BenchSpec spec, String deviceName, double denseMs, dou
         number(o, "dense_gbs", denseGbs());
         number(o, "dense_bw_share", denseBwShare());
         number(o, "dense_gflops", denseGflops());
+        number(o, "dense_median_ms", median.denseMs());
+        number(o, "layer0_median_ms", median.layer0Ms());
+        number(o, "anchor_median_ms", median.anchorMs());
+        number(o, "reuse_median_ms", median.reuseMs());
+        number(o, "kascade_median_ms", kascadeMs(median));
+        number(o, "speedup_median", median.denseMs() / kascadeMs(median));
+        number(o, "bandwidth_median_gbs", bandwidth == null ? Double.NaN : bandwidth.medianGbs());
+        number(o, "dense_median_gbs", denseGbs(median));
+        number(o, "dense_bw_share_median", bandwidth == null ? Double.NaN : denseGbs(median) / bandwidth.medianGbs());
         ArrayNode re = o.putArray("rel_error_layers");
         ArrayNode mr = o.putArray("mass_recall_layers");
         if (fidelity != null) {

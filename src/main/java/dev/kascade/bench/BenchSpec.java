@@ -17,7 +17,7 @@ import java.util.Arrays;
  * @param topk     top-k fraction p of the budget
  * @param anchors  the plan's anchor layers (contains 0)
  * @param warmup   untimed calls per role
- * @param iters    timed calls per role (the median is reported)
+ * @param iters    timed calls per role (the best and the median are reported)
  */
 public record BenchSpec(BenchMode mode, String device, int context, int batch, int layers, int qHeads, int kvHeads,
                         int headDim, DType dtype, double topk, int[] anchors, int warmup, int iters, long seed) {

@@ -1,9 +1,11 @@
 package dev.kascade.cache;
 
 import dev.kascade.tensor.DType;
+import dev.kascade.tensor.HugePages;
 import dev.kascade.tensor.Tensor;
 import dev.kascade.tensor.TensorViews;
 import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import org.apache.arrow.memory.ArrowBuf;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
@@ -82,6 +84,11 @@ public final class KvCache implements AutoCloseable {
 
     private ArrowBuf zeroed(long bytes) {
         ArrowBuf buf = allocator.buffer(bytes);
+        // Before the first touch (the zeroing below): ask for huge pages on the buffer's whole 2 MiB pages, so the
+        // random row gathers of sparse decode miss the TLB less. Best effort, a no-op where unsupported.
+        if (bytes >= Tensor.HUGE_PAGE_THRESHOLD) {
+            HugePages.advise(MemorySegment.ofAddress(buf.memoryAddress()).reinterpret(buf.capacity()));
+        }
         buf.setZero(0, buf.capacity());
         return buf;
     }

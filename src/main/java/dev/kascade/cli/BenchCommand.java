@@ -72,10 +72,11 @@ public final class BenchCommand implements Command {
                   --context N         cached keys (decode) or prompt tokens (prefill) [32768 decode, 8192 prefill]
                   --batch B [1]  --layers L [32]  --q-heads Hq [32]  --kv-heads G [8]  --head-dim d [128]
                   --dtype f32|f16|bf16 [bf16]  --topk p [0.10]  --anchors a,b,.. [0,2,8,13,14]
-                  --warmup N [3 decode, 1 prefill]  --iters N [15 decode, 3 prefill]  --seed S [42]
+                  --warmup N [3 decode, 1 prefill]  --iters N [45 decode, 3 prefill]  --seed S [42]
                   --json              one JSON object per line (keys: dense_ms layer0_ms anchor_ms reuse_ms
                                       kascade_ms speedup rel_error mass_recall bandwidth_gbs dense_gbs
-                                      dense_bw_share, shapes, device, dtype, date)
+                                      dense_bw_share, all of the best round / best probe repetition;
+                                      the same with _median, shapes, device, dtype, date)
                   --sweep             a grid: contexts x the given top-k, and top-k fractions at the middle
                                       context, for both modes unless one is named; prints JSON lines
                   --contexts a,b,..   sweep contexts [decode 8192,16384,32768; prefill 1024,2048,4096]
@@ -187,7 +188,7 @@ public final class BenchCommand implements Command {
                     o.getInt("--batch", d.batch()), o.getInt("--layers", d.layers()), o.getInt("--q-heads", d.qHeads()),
                     o.getInt("--kv-heads", d.kvHeads()), o.getInt("--head-dim", d.headDim()), dtype,
                     o.getDouble("--topk", d.topk()), o.getIntList("--anchors", d.anchors()),
-                    o.getInt("--warmup", decode ? 3 : 1), o.getInt("--iters", decode ? 15 : 3), o.getInt("--seed", 42));
+                    o.getInt("--warmup", decode ? 3 : 1), o.getInt("--iters", decode ? 45 : 3), o.getInt("--seed", 42));
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }
@@ -208,24 +209,27 @@ public final class BenchCommand implements Command {
     private static void printTable(BenchResult r, PrintStream out) {
         BenchSpec s = r.spec();
         out.println(s + " on " + r.deviceName());
-        out.printf(Locale.ROOT, "  %-10s %12s %10s%n", "role", "ms/call", "vs dense");
+        out.printf(Locale.ROOT, "  %-10s %12s %10s %12s%n", "role", "best ms", "vs dense", "median ms");
+        BenchResult.RoleTimes m = r.median();
         double[] t = {r.denseMs(), r.layer0Ms(), r.anchorMs(), r.reuseMs()};
+        double[] tm = {m.denseMs(), m.layer0Ms(), m.anchorMs(), m.reuseMs()};
         String[] names = {"dense", "layer 0", "anchor", "reuse"};
         for (int i = 0; i < t.length; i++) {
-            out.printf(Locale.ROOT, "  %-10s %12.3f %9.2fx%n", names[i], t[i], t[i] / r.denseMs());
+            out.printf(Locale.ROOT, "  %-10s %12.3f %9.2fx %12.3f%n", names[i], t[i], t[i] / r.denseMs(), tm[i]);
         }
-        out.printf(Locale.ROOT, "  %-10s %12.3f %9.2fx   = (T0 + %d Ta + %d Tr) / %d%n", "Kascade", r.kascadeMs(),
-                r.kascadeMs() / r.denseMs(), s.anchorLayers(), s.reuseLayers(), s.layers());
-        out.printf(Locale.ROOT, "  speedup %.2fx   rel_error %.4f   mass_recall %.4f%n", r.speedup(),
-                r.fidelity().relError(), r.fidelity().massRecall());
+        out.printf(Locale.ROOT, "  %-10s %12.3f %9.2fx %12.3f   = (T0 + %d Ta + %d Tr) / %d%n", "Kascade", r.kascadeMs(),
+                r.kascadeMs() / r.denseMs(), r.kascadeMs(m), s.anchorLayers(), s.reuseLayers(), s.layers());
+        out.printf(Locale.ROOT, "  speedup %.2fx (medians %.2fx)   rel_error %.4f   mass_recall %.4f%n", r.speedup(),
+                m.denseMs() / r.kascadeMs(m), r.fidelity().relError(), r.fidelity().massRecall());
         if (r.bandwidth() != null) {
-            out.printf(Locale.ROOT, "  memory bandwidth probe %.1f GB/s", r.bandwidth().bestGbs());
+            out.printf(Locale.ROOT, "  memory bandwidth probe %.1f GB/s (best repetition)", r.bandwidth().bestGbs());
             if (s.mode() == BenchMode.DECODE) {
                 out.printf(Locale.ROOT, "; dense decode reads %d MiB of K+V at %.1f GB/s = %.0f%% of the probe",
                         r.denseBytes() >> 20, r.denseGbs(), 100 * r.denseBwShare());
             }
             out.println();
         }
+        if ("cpu".equalsIgnoreCase(s.device())) out.println("  " + dev.kascade.tensor.HugePages.status());
     }
 
     /** {@code bench decode} with no {@code --device}: the GPU when the driver reports one, otherwise the CPU. */

@@ -23,9 +23,10 @@ import java.util.Arrays;
  * when kept.
  *
  * <p>Row access per dtype: bf16 with {@code d % 32 == 0} (the common case) uses the fused kernels of
- * {@link Bf16Pairs}, reading K straight from the cache; each V block is first copied contiguously into
- * an 8 KB scratch (the chunk-major P.V loop is prefetched badly from memory), and for sparse attention
- * the block's gathered K and V rows are copied first so their cache misses overlap. f16, f32 and odd
+ * {@link Bf16Pairs}, reading K straight from the cache; for dense attention each V block is first copied
+ * contiguously into an 8 KB scratch (the chunk-major P.V loop is prefetched badly from memory). For sparse
+ * attention the block's selected K and V rows are first touched ({@link RowTouch}: one load per cache line,
+ * so all their misses are in flight at once) and the fused kernels then read them in place. f16, f32 and odd
  * head dims convert each K/V block to f32 in L1 scratch ({@link Rows}) and use {@link BlockMath}.
  *
  * <p>Instances keep reusable scratch (allocation-free once grown to the largest shapes seen) and are not
@@ -78,9 +79,10 @@ public final class DecodeAttention {
     private final float[][] keyBlock;
     private final float[][] valueBlock;
     private final float[][] probs;
-    // Sparse bf16: the block's gathered K and V rows are first copied here (all misses in flight at once).
-    private final MemorySegment[] keyStage;
+    // Dense bf16: each block's V rows are copied here first (see the class comment).
     private final MemorySegment[] valueStage;
+    // Sparse bf16: the sum of the touched words, per worker, so the touching loads cannot be optimised away.
+    private final long[] touchSink;
 
     /** Scratch for one shape; {@code pool} supplies the workers. */
     public DecodeAttention(CpuPool pool, int batch, int qHeads, int kvHeads, int headDim) {
@@ -108,11 +110,10 @@ public final class DecodeAttention {
         keyBlock = new float[w][BlockMath.BLOCK * headDim];
         valueBlock = new float[w][BlockMath.BLOCK * headDim];
         probs = new float[w][group * BlockMath.BLOCK];
-        keyStage = new MemorySegment[w];
         valueStage = new MemorySegment[w];
+        touchSink = new long[w];
         java.lang.foreign.Arena stageArena = java.lang.foreign.Arena.ofAuto();
         for (int i = 0; i < w; i++) {
-            keyStage[i] = stageArena.allocate((long) BlockMath.BLOCK * headDim * 2, 64);
             valueStage[i] = stageArena.allocate((long) BlockMath.BLOCK * headDim * 2, 64);
         }
     }
@@ -372,39 +373,32 @@ public final class DecodeAttention {
         int qOff = (b * qHeads + g * group) * d;
         int[] pos = mode == Mode.SPARSE ? positions : null;
         int posBase = mode == Mode.SPARSE ? setOffsets[taskSet[task]] : 0;
-        boolean staged = pairs && pos != null;
+        boolean inPlace = pairs && pos != null;
         float[] kept = pos != null ? keptLogits : null;
-        MemorySegment kRows = staged ? keyStage[worker] : kSeg;
         MemorySegment vRows = pairs ? valueStage[worker] : vSeg;
+        long touched = 0;
         for (int j0 = from; j0 < to; j0 += BlockMath.BLOCK) {
             int nb = Math.min(BlockMath.BLOCK, to - j0);
             if (kept != null) {
                 // Anchor pass 4: the selected keys' logits were computed by pass 1; read them (4 MB of logits
-                // at 32K stay in L2/L3) and gather only V below.
+                // at 32K stay in L2/L3) and gather only V below. The V rows are touched first, so their DRAM
+                // misses overlap the logit reads' cache misses (measured 4 of 5 runs faster than after them).
+                if (inPlace && withV) touched += RowTouch.rows(vSeg, null, rowBase, vRowBytes, pos, posBase + j0, nb);
                 for (int h = 0; h < group; h++) {
                     int row = (b * qHeads + g * group + h) * keptStride;
                     int o = h * BlockMath.BLOCK;
                     for (int i = 0; i < nb; i++) s[o + i] = kept[row + pos[posBase + j0 + i]];
                     Arrays.fill(s, o + nb, o + BlockMath.BLOCK, Float.NEGATIVE_INFINITY);
                 }
-                if (staged && withV) {
-                    for (int i = 0; i < nb; i++) {
-                        long p = pos[posBase + j0 + i];
-                        MemorySegment.copy(vSeg, (rowBase + p) * vRowBytes, vRows, i * vRowBytes, vRowBytes);
-                    }
-                }
-            } else if (staged) {
-                // Gather: copy the selected rows (K and V together) into contiguous scratch, so the many
-                // independent cache misses overlap; the fused kernels then stream the scratch.
-                // (A vector-load copy loop measured 2x slower than MemorySegment.copy here: 9 vs 4 ms per reuse at 32K.)
-                for (int i = 0; i < nb; i++) {
-                    long p = pos[posBase + j0 + i];
-                    MemorySegment.copy(kSeg, (rowBase + p) * kRowBytes, kRows, i * kRowBytes, kRowBytes);
-                    if (withV) MemorySegment.copy(vSeg, (rowBase + p) * vRowBytes, vRows, i * vRowBytes, vRowBytes);
-                }
-                Bf16Pairs.logits(qPairs, qOff, group, d, kRows, 0, kRowBytes, 0, null, 0, nb, s);
+            } else if (inPlace) {
+                // Sparse gather: first one load per cache line of the block's selected K and V rows, so their
+                // DRAM misses overlap (~1 latency per block instead of per row); the fused kernels then read the
+                // rows in place from L1/L2. (Copying the rows to scratch with MemorySegment.copy measured 2.3 vs
+                // 1.3 ms per reuse layer at 32K: see docs/algorithm.md, "CPU decode performance".)
+                touched += RowTouch.rows(kSeg, withV ? vSeg : null, rowBase, kRowBytes, pos, posBase + j0, nb);
+                Bf16Pairs.logits(qPairs, qOff, group, d, kSeg, rowBase * kRowBytes, kRowBytes, 0, pos, posBase + j0, nb, s);
             } else if (pairs) {
-                Bf16Pairs.logits(qPairs, qOff, group, d, kSeg, rowBase * kRowBytes, kRowBytes, j0, pos, posBase + j0, nb, s);
+                Bf16Pairs.logits(qPairs, qOff, group, d, kSeg, rowBase * kRowBytes, kRowBytes, j0, null, 0, nb, s);
             } else {
                 Rows.gather(kType, kSeg, rowBase * kRowBytes, kRowBytes, d, j0, pos, posBase + j0, nb, kb);
                 BlockMath.logits(qScaled, qOff, group, d, kb, nb, s);
@@ -418,8 +412,8 @@ public final class DecodeAttention {
             for (int h = 0; h < group; h++) {
                 BlockMath.softmaxStep(s, h, partM, partL, ml, withV ? partAcc : null, accOff + h * d, d);
             }
-            if (withV && staged) {
-                Bf16Pairs.accumulate(s, group, vRows, 0, vRowBytes, 0, null, 0, nb, d, partAcc, accOff);
+            if (withV && inPlace) {
+                Bf16Pairs.accumulate(s, group, vSeg, rowBase * vRowBytes, vRowBytes, 0, pos, posBase + j0, nb, d, partAcc, accOff);
             } else if (withV && pairs) {
                 // Copy the block's V rows (contiguous) to scratch first: the P.V loop walks chunk-major
                 // (stride = one row), a pattern the hardware prefetcher streams badly from memory.
@@ -430,6 +424,7 @@ public final class DecodeAttention {
                 BlockMath.accumulate(s, group, vb, nb, d, partAcc, accOff);
             }
         }
+        touchSink[worker] ^= touched;
     }
 
     /** Log-sum-exp merge of the splits of every (b, g): O = sum_s e^{m_s - M} acc_s / sum_s e^{m_s - M} l_s. */

@@ -227,4 +227,22 @@ class KvCacheTest {
             assertArrayEquals(new int[] {0, 0}, cache.lengths(0));
         }
     }
+
+    @Test
+    void largeLayersAskForHugePagesAndStartZeroed() {
+        // 2 layers of [1][4][8192][128] bf16 = 8 MiB per K or V buffer: above Tensor.HUGE_PAGE_THRESHOLD.
+        try (KvCache cache = KvCache.allocate(2, 1, 4, 8192, 128, DType.BF16)) {
+            for (int l = 0; l < 2; l++) {
+                Tensor k = cache.keys(l);
+                for (long i = 0; i < k.size(); i += 4099) assertEquals(0f, k.getFlat(i), "fresh key " + i);
+                assertEquals(0f, cache.values(l).getFlat(cache.values(l).size() - 1));
+                if (dev.kascade.tensor.HugePages.supported()) {
+                    // The advice covers the buffer's whole inner 2 MiB pages (at least 2 of the 4).
+                    long huge = dev.kascade.tensor.HugePages.backedBytes(k.segment());
+                    assertTrue(huge >= 2 * dev.kascade.tensor.HugePages.HUGE_PAGE, "layer " + l + ": " + huge + " bytes; "
+                            + dev.kascade.tensor.HugePages.status());
+                }
+            }
+        }
+    }
 }

@@ -53,10 +53,13 @@ class BenchCommandTest {
         JsonNode o = JSON.readTree(lines.get(0));
         for (String key : BenchResult.KEYS) assertTrue(o.has(key), "missing key " + key + " in " + o);
         for (String key : List.of("dense_ms", "layer0_ms", "anchor_ms", "reuse_ms", "kascade_ms", "speedup", "rel_error",
-                "mass_recall", "bandwidth_gbs", "dense_gbs", "dense_bw_share")) {
+                "mass_recall", "bandwidth_gbs", "dense_gbs", "dense_bw_share", "dense_median_ms", "layer0_median_ms",
+                "anchor_median_ms", "reuse_median_ms", "kascade_median_ms", "speedup_median", "bandwidth_median_gbs",
+                "dense_median_gbs", "dense_bw_share_median")) {
             assertTrue(o.get(key).isNumber(), key + " must be a number in decode rows: " + o.get(key));
         }
-        // The 32-layer plan {0,2,8,13,14}: (T0 + 4 Ta + 27 Tr) / 32 of the medians.
+        // The 32-layer plan {0,2,8,13,14}: (T0 + 4 Ta + 27 Tr) / 32 of the best rounds (45 rounds: 15 at t, 15 at
+        // t + 0.5, 15 far above, so best = t and median = t + 0.5).
         double kascade = (FixedBackend.LAYER0 + 4 * FixedBackend.ANCHOR + 27 * FixedBackend.REUSE) / 32;
         assertEquals(FixedBackend.DENSE, o.get("dense_ms").asDouble(), 1e-9);
         assertEquals(kascade, o.get("kascade_ms").asDouble(), 1e-4);
@@ -69,6 +72,19 @@ class BenchCommandTest {
         double gbs = 2.0 * 2 * 4096 * 64 * 2 / 10e-3 / 1e9;
         assertEquals(gbs, o.get("dense_gbs").asDouble(), 1e-4);
         assertEquals(gbs / 40.0, o.get("dense_bw_share").asDouble(), 1e-4);
+        // The medians: every role + 0.5 ms, against the probe's median repetition (38 GB/s).
+        double x = FixedBackend.MEDIAN_EXTRA;
+        assertEquals(FixedBackend.DENSE + x, o.get("dense_median_ms").asDouble(), 1e-9);
+        assertEquals(FixedBackend.LAYER0 + x, o.get("layer0_median_ms").asDouble(), 1e-9);
+        assertEquals(FixedBackend.ANCHOR + x, o.get("anchor_median_ms").asDouble(), 1e-9);
+        assertEquals(FixedBackend.REUSE + x, o.get("reuse_median_ms").asDouble(), 1e-9);
+        double kascadeMedian = (FixedBackend.LAYER0 + x + 4 * (FixedBackend.ANCHOR + x) + 27 * (FixedBackend.REUSE + x)) / 32;
+        assertEquals(kascadeMedian, o.get("kascade_median_ms").asDouble(), 1e-4);
+        assertEquals((FixedBackend.DENSE + x) / kascadeMedian, o.get("speedup_median").asDouble(), 1e-4);
+        assertEquals(38.0, o.get("bandwidth_median_gbs").asDouble(), 1e-9);
+        double gbsMedian = 2.0 * 2 * 4096 * 64 * 2 / ((10 + x) * 1e-3) / 1e9;
+        assertEquals(gbsMedian, o.get("dense_median_gbs").asDouble(), 1e-4);
+        assertEquals(gbsMedian / 38.0, o.get("dense_bw_share_median").asDouble(), 1e-4);
         assertEquals("decode", o.get("mode").asText());
         assertEquals("bf16", o.get("dtype").asText());
         assertEquals("[0,2,8,13,14]", o.get("anchors").toString());
@@ -87,7 +103,7 @@ class BenchCommandTest {
     void tableWithoutJsonShowsEveryRole() throws Exception {
         String text = String.join("\n", run(with("decode")));
         for (String word : List.of("dense", "layer 0", "anchor", "reuse", "Kascade", "speedup", "rel_error", "mass_recall",
-                "GB/s")) {
+                "GB/s", "median ms", "transparent huge pages: ")) {
             assertTrue(text.contains(word), "missing '" + word + "' in\n" + text);
         }
     }

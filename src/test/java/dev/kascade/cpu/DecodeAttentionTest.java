@@ -27,6 +27,9 @@ class DecodeAttentionTest {
             }
             b.add(Arguments.of(t, 3, 72)); // head dim with a scalar tail, odd group size
         }
+        // bf16 row sizes other than 128 and 256 bytes: RowTouch's generic line loop under the fused kernels
+        b.add(Arguments.of(DType.BF16, 2, 96));
+        b.add(Arguments.of(DType.BF16, 4, 256));
         return b.build();
     }
 

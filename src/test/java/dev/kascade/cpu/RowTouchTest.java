@@ -1,0 +1,69 @@
+package dev.kascade.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class RowTouchTest {
+    /** The words RowTouch must load: the first 8 bytes of every 64-byte line of every selected row. */
+    private static long expected(MemorySegment k, MemorySegment v, long rowBase, long rowBytes, int[] pos, int off, int nb) {
+        long x = 0;
+        for (int i = 0; i < nb; i++) {
+            long p = (rowBase + pos[off + i]) * rowBytes;
+            for (long c = 0; c < rowBytes; c += 64) {
+                x += k.get(ValueLayout.JAVA_LONG_UNALIGNED, p + c);
+                if (v != null) x += v.get(ValueLayout.JAVA_LONG_UNALIGNED, p + c);
+            }
+        }
+        return x;
+    }
+
+    @Test
+    void loadsTheFirstWordOfEveryLineOfEverySelectedRow() {
+        Random rnd = new Random(11);
+        for (long rowBytes : new long[] {64, 128, 192, 256, 512}) {
+            int rows = 2 * 333; // two heads of 333 rows, the second head's rows through rowBase
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment k = arena.allocate(rows * rowBytes, 64);
+                MemorySegment v = arena.allocate(rows * rowBytes, 64);
+                for (long o = 0; o < k.byteSize(); o += 8) {
+                    k.set(ValueLayout.JAVA_LONG, o, rnd.nextLong());
+                    v.set(ValueLayout.JAVA_LONG, o, rnd.nextLong());
+                }
+                int[] pos = rnd.ints(0, 333).distinct().limit(37).sorted().toArray();
+                for (long rowBase : new long[] {0, 333}) {
+                    for (int nb : new int[] {1, 17, 32}) {
+                        int off = 37 - nb;
+                        assertEquals(expected(k, v, rowBase, rowBytes, pos, off, nb),
+                                RowTouch.rows(k, v, rowBase, rowBytes, pos, off, nb), "K+V rowBytes " + rowBytes);
+                        assertEquals(expected(k, null, rowBase, rowBytes, pos, off, nb),
+                                RowTouch.rows(k, null, rowBase, rowBytes, pos, off, nb), "K only rowBytes " + rowBytes);
+                    }
+                }
+                assertEquals(0, RowTouch.rows(k, v, 0, rowBytes, pos, 0, 0), "no rows, no loads");
+            }
+        }
+    }
+
+    @Test
+    void badRowSizesAndPositionsOutsideTheSegmentAreErrorsNotCrashes() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment k = arena.allocate(10 * 256, 64);
+            int[] pos = {0, 9, 10};
+            var e = assertThrows(IllegalArgumentException.class, () -> RowTouch.rows(k, null, 0, 100, pos, 0, 1));
+            assertTrue(e.getMessage().startsWith("rowBytes"), e.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> RowTouch.rows(k, null, 0, 0, pos, 0, 1));
+            assertEquals(k.get(ValueLayout.JAVA_LONG, 9 * 256) + k.get(ValueLayout.JAVA_LONG, 9 * 256 + 64)
+                    + k.get(ValueLayout.JAVA_LONG, 9 * 256 + 128) + k.get(ValueLayout.JAVA_LONG, 9 * 256 + 192),
+                    RowTouch.rows(k, null, 0, 256, pos, 1, 1));
+            assertThrows(IndexOutOfBoundsException.class, () -> RowTouch.rows(k, null, 0, 256, pos, 1, 2));
+            assertThrows(IndexOutOfBoundsException.class, () -> RowTouch.rows(k, k, 1, 256, pos, 1, 1));
+        }
+    }
+}
