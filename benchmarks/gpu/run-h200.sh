@@ -70,10 +70,11 @@ step racecheck 150 compute-sanitizer --tool racecheck --racecheck-report all --e
 for bps in ${SPLIT_SWEEP:-8 32 64}; do
   step "bench-split-$bps" 60 "$K" bench decode --device cuda --dtype bf16 --batches 64 --contexts 32768,131072 --blocks-per-sm "$bps" --json
 done
-step bench-f16 90 "$K" bench decode --device cuda --dtype f16 --batches 64,8,1 --contexts 32768 --json
-step sdpa-f16 60 python3 "$X/gpu/sdpa_decode.py" --dtypes f16 --batches 64,8,1 --contexts 32768 --warmup 5 --iters 20
+step bench-f16 120 "$K" bench decode --device cuda --dtype f16 --batches 64,8,1 --contexts 32768,131072,8192 --json
+step sdpa-f16 90 python3 "$X/gpu/sdpa_decode.py" --dtypes f16 --batches 64,8,1 --contexts 32768,131072,8192 --warmup 5 --iters 20
 step bench-256k 90 "$K" bench decode --device cuda --dtype bf16 --batches 8,1 --contexts 262144 --json
-step sdpa-256k 60 python3 "$X/gpu/sdpa_decode.py" --dtypes bf16 --batches 8,1 --contexts 262144 --warmup 5 --iters 20
+step bench-256k-f16 90 "$K" bench decode --device cuda --dtype f16 --batches 8,1 --contexts 262144 --json
+step sdpa-256k 90 python3 "$X/gpu/sdpa_decode.py" --dtypes bf16,f16 --batches 8,1 --contexts 262144 --warmup 5 --iters 20
 
 left=$(( DEADLINE_S + 30 - ($(date +%s) - T0) ))
 [ "$left" -lt 1 ] && left=1
