@@ -66,11 +66,13 @@ public final class SplitDecodeKernel {
      * accumulators stay in registers, reading K/V once per part). A warp is cut into 32/(d/8) lane groups
      * ("workers") of d/8 lanes; a worker owns one key at a time, lane c of it owns dims [8c, 8c+8) of that
      * key and of the block's query rows (8 floats of q and 8 accumulators per head in registers).
-     * Memory traffic per key: 2d bytes of K (+ 2d of V unless anchor scores; + 4 of index when sparse),
-     * each byte read once for all the block's heads; per (split, head) one partial row of d floats + 1 LSE written;
-     * logit modes write 4 bytes per key per head.
+     * Memory traffic per key: 2d bytes of K (+ 2d of V unless anchor scores; + 4 of index when sparse; the
+     * anchor's sparse pass reads 4 bytes of logit per (key, head) instead of K), each byte read once for all the
+     * block's heads; per (split, head) one partial row of d floats + 1 LSE written; logit modes write 4 bytes
+     * per key per head.
      * Algorithm: each worker runs an online softmax over keys split.start + warp*W + u*G + slot (UNROLL keys
-     * per step, loads issued first); a key's dot is reduced over its lanes with log2(d/8) xor-shuffles;
+     * per step, loads issued first, one step ahead when pipelined); a key's dot is reduced over its lanes with
+     * log2(d/8) xor-shuffles, or, with one value per lane, reduce-scattered and the probabilities all-gathered;
      * workers merge by shuffles within the warp, warps through shared memory, then one partial row per head.
      * Sparse mode loads the next step's positions while this step computes.
      */
