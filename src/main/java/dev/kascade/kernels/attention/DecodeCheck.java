@@ -201,7 +201,8 @@ public final class DecodeCheck {
         return m;
     }
 
-    private static KernelBuffer cache(Arena arena, DType dtype, long n) {
+    /** A bf16 or f16 KV cache buffer of {@code n} elements (the test fixtures use it too). */
+    static KernelBuffer cache(Arena arena, DType dtype, long n) {
         return switch (dtype) {
             case BF16 -> BF16Buffer.allocate(arena, n);
             case F16 -> F16Buffer.allocate(arena, n);
@@ -209,7 +210,8 @@ public final class DecodeCheck {
         };
     }
 
-    private static double store(KernelBuffer buffer, long i, float x) {
+    /** Stores {@code x} into a bf16/f16 buffer and returns the value actually stored. */
+    static double store(KernelBuffer buffer, long i, float x) {
         if (buffer instanceof BF16Buffer bf) {
             bf.set(i, x);
             return bf.get(i);

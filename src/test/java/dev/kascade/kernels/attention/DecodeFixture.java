@@ -1,7 +1,5 @@
 package dev.kascade.kernels.attention;
 
-import dev.kascade.kernel.BF16Buffer;
-import dev.kascade.kernel.F16Buffer;
 import dev.kascade.kernel.F32Buffer;
 import dev.kascade.kernel.I32Buffer;
 import dev.kascade.kernel.KernelBuffer;
@@ -39,38 +37,19 @@ final class DecodeFixture {
             q.set(i, x);
             qd[i] = x;
         }
-        KernelBuffer k = cache(arena, dtype, nc);
-        KernelBuffer v = cache(arena, dtype, nc);
+        KernelBuffer k = DecodeCheck.cache(arena, dtype, nc);
+        KernelBuffer v = DecodeCheck.cache(arena, dtype, nc);
         kd = new double[(int) nc];
         vd = new double[(int) nc];
         for (int i = 0; i < nc; i++) {
-            kd[i] = store(k, i, (float) rnd.nextGaussian());
-            vd[i] = store(v, i, (float) (rnd.nextDouble() * 2 - 1));
+            kd[i] = DecodeCheck.store(k, i, (float) rnd.nextGaussian());
+            vd[i] = DecodeCheck.store(v, i, (float) (rnd.nextDouble() * 2 - 1));
         }
         kv = new KvLayer(k, v);
         this.lengths = I32Buffer.allocate(arena, shape.batch());
         for (int b = 0; b < shape.batch(); b++) this.lengths.set(b, lengths[b]);
         out = F32Buffer.allocate(arena, nq);
         for (int i = 0; i < nq; i++) out.set(i, Float.NaN); // poison: every output must be written
-    }
-
-    private static KernelBuffer cache(Arena arena, DType dtype, long n) {
-        return switch (dtype) {
-            case BF16 -> BF16Buffer.allocate(arena, n);
-            case F16 -> F16Buffer.allocate(arena, n);
-            default -> throw new IllegalArgumentException("dtype: " + dtype);
-        };
-    }
-
-    /** Stores x and returns the value actually stored. */
-    private static double store(KernelBuffer buffer, long i, float x) {
-        if (buffer instanceof BF16Buffer bf) {
-            bf.set(i, x);
-            return bf.get(i);
-        }
-        F16Buffer h = (F16Buffer) buffer;
-        h.set(i, x);
-        return h.get(i);
     }
 
     /** The float64 reference over exactly these stored values. */
