@@ -18,6 +18,7 @@ public final class CudaFunction {
     private final String name;
     private int dynamicSharedOptIn;
     private int maxThreads = -1;
+    private int staticShared = -1;
 
     CudaFunction(CudaContext context, CudaModule module, long handle, String name) {
         this.context = context;
@@ -82,11 +83,17 @@ public final class CudaFunction {
         }
     }
 
-    /** Raises {@code CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES} when a launch asks for more than 48 KB. */
+    /**
+     * Raises {@code CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES} when a launch's dynamic plus static shared
+     * memory exceeds the default 48 KB (without it such a launch fails with CUDA_ERROR_INVALID_VALUE, even when
+     * the dynamic part alone is below 48 KB).
+     */
     private void prepareDynamicShared(int bytes) {
-        if (bytes <= DEFAULT_SHARED_LIMIT || bytes <= dynamicSharedOptIn) return;
+        if (bytes == 0 || bytes <= dynamicSharedOptIn) return;
+        if (staticShared < 0) staticShared = staticSharedBytes(); // fixed once the module is loaded
+        int statics = staticShared;
+        if ((long) bytes + statics <= DEFAULT_SHARED_LIMIT) return;
         int optin = context.info().maxSharedPerBlockOptin();
-        int statics = staticSharedBytes();
         if ((long) bytes + statics > optin) {
             throw new IllegalArgumentException("dynamicSharedBytes: kernel " + name + " asks for " + bytes
                     + " bytes of dynamic shared memory plus " + statics + " static, but "

@@ -46,6 +46,7 @@ public final class FakeCudaDriver implements AutoCloseable {
     private final Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
     private final Map<Long, String> functions = new ConcurrentHashMap<>();
     private final Map<String, Integer> funcAttributes = new ConcurrentHashMap<>();
+    private final java.util.Map<String, Integer> staticSharedBytes = new java.util.concurrent.ConcurrentHashMap<>();
     private final List<Launch> launches = new ArrayList<>();
     private final List<Throwable> failures = new ArrayList<>();
     private final Map<String, MemorySegment> stubs = new TreeMap<>();
@@ -120,6 +121,11 @@ public final class FakeCudaDriver implements AutoCloseable {
 
     public int liveAllocations() {
         return allocations.size();
+    }
+
+    /** Makes function {@code name} report {@code bytes} of static shared memory, as a compiled kernel would. */
+    public void staticShared(String name, int bytes) {
+        staticSharedBytes.put(name, bytes);
     }
 
     public Integer functionAttribute(String function, int attribute) {
@@ -305,7 +311,8 @@ public final class FakeCudaDriver implements AutoCloseable {
             int value = switch (attr) {
                 case CudaDriver.FUNC_ATTR_NUM_REGS -> 32;
                 case CudaDriver.FUNC_ATTR_MAX_THREADS_PER_BLOCK -> 1024;
-                case CudaDriver.FUNC_ATTR_SHARED_SIZE_BYTES, CudaDriver.FUNC_ATTR_LOCAL_SIZE_BYTES -> 0;
+                case CudaDriver.FUNC_ATTR_SHARED_SIZE_BYTES -> staticSharedBytes.getOrDefault(functions.get(fn.address()), 0);
+                case CudaDriver.FUNC_ATTR_LOCAL_SIZE_BYTES -> 0;
                 default -> -1;
             };
             if (value < 0) return INVALID_VALUE;
@@ -320,7 +327,9 @@ public final class FakeCudaDriver implements AutoCloseable {
             String name = functions.get(fn.address());
             if (name == null) return 400; // CUDA_ERROR_INVALID_HANDLE
             Integer optIn = funcAttributes.get(name + "#" + CudaDriver.FUNC_ATTR_MAX_DYNAMIC_SHARED_SIZE_BYTES);
-            if (shared > 48 * 1024 && (optIn == null || optIn < shared)) return INVALID_VALUE;
+            // like the driver: static + dynamic above 48 KB needs the dynamic part opted in
+            int statics = staticSharedBytes.getOrDefault(name, 0);
+            if (shared > 0 && shared + statics > 48 * 1024 && (optIn == null || optIn < shared)) return INVALID_VALUE;
             Launch l = new Launch(name, gx, gy, gz, bx, by, bz, shared, params);
             synchronized (this) {
                 launches.add(l);

@@ -117,6 +117,20 @@ class KernelParamsTest {
     }
 
     @Test
+    void staticPlusDynamicSharedAbove48KbOptsIn() {
+        // 40 KB dynamic alone needs no opt-in, but with 16 KB of static shared memory the block needs 56 KB
+        // (without the attribute the launch fails with CUDA_ERROR_INVALID_VALUE on a real GPU too).
+        fake.staticShared("ring", 16 * 1024);
+        try (CudaModule m = ctx.loadModule("// fake", 1024)) {
+            CudaFunction f = m.function("ring");
+            KernelParams none = KernelParams.marshal("ring", List.of(), new Object[0]);
+            f.launch(LaunchConfig.of1D(1, 128).withDynamicShared(40 * 1024), none, null);
+            assertEquals(40 * 1024, fake.functionAttribute("ring", CudaDriver.FUNC_ATTR_MAX_DYNAMIC_SHARED_SIZE_BYTES));
+            assertEquals(1, fake.launches().size());
+        }
+    }
+
+    @Test
     void preparedParametersAreWrittenOnceAndReused() {
         int[] seen = new int[2];
         fake.onLaunch(l -> seen[l.param(3, 4).get(JAVA_INT, 0) == 42 ? 0 : 1]++);
