@@ -1,5 +1,7 @@
 package dev.kascade.emulator;
 
+import dev.kascade.kernel.I32Buffer;
+
 import dev.kascade.kernel.KernelContext;
 import dev.kascade.kernel.LaunchConfig;
 import java.lang.invoke.MethodHandles;
@@ -123,6 +125,34 @@ final class ThreadContext extends KernelContext {
     @Override
     public int[] dynamicSharedI32() {
         return (int[]) block.dynamicShared(false);
+    }
+
+    @Override
+    public void sharedLoad4(int[] shared, int index, int[] dst) {
+        if (index % 4 != 0) {
+            throw new IllegalArgumentException("sharedLoad4: index " + index
+                    + " must be a multiple of 4 (16-byte aligned; a misaligned ld.shared.v4 faults on the GPU)");
+        }
+        System.arraycopy(shared, index, dst, 0, 4);
+    }
+
+    @Override
+    public void cpAsync16(int[] shared, int index, I32Buffer src, long srcIndex) {
+        if (index % 4 != 0 || srcIndex % 4 != 0) {
+            throw new IllegalArgumentException("cpAsync16: indices " + index + " (shared) and " + srcIndex
+                    + " (global) must be multiples of 4 (16-byte aligned; a misaligned cp.async faults on the GPU)");
+        }
+        for (int k = 0; k < 4; k++) shared[index + k] = src.get(srcIndex + k); // synchronous: complete at once
+    }
+
+    @Override
+    public void cpAsyncCommit() {
+        // every copy completed when it was issued
+    }
+
+    @Override
+    public void cpAsyncWait(int pending) {
+        // every copy completed when it was issued
     }
 
     @Override

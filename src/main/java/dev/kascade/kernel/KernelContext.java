@@ -115,6 +115,35 @@ public abstract class KernelContext {
      */
     public abstract float atomicMax(float[] shared, int index, float value);
 
+    /**
+     * Reads four consecutive words {@code shared[index .. index+3]} into {@code dst[0..3]} with one 16-byte access;
+     * {@code index} must be a multiple of 4. GPU: {@code ld.shared.v4.b32}. CPU: a copy (misalignment fails the
+     * launch, as it faults on the GPU).
+     */
+    public abstract void sharedLoad4(int[] shared, int index, int[] dst);
+
+    // ---------------------------------------------------------------- asynchronous copies (sm_80+)
+
+    /**
+     * Starts copying the 16 bytes {@code src[srcIndex .. srcIndex+3]} into {@code shared[index .. index+3]}
+     * without holding registers or waiting for the data; both indices must be multiples of 4. The copy belongs to
+     * the calling thread's current group, which {@link #cpAsyncCommit()} closes; the shared words may be read only
+     * after {@link #cpAsyncWait(int)} has seen the group complete. GPU: {@code cp.async.cg.shared.global [dst],
+     * [src], 16} (L2 only, not L1). CPU: an immediate copy, so a kernel that reads before waiting still works
+     * there: the emulator cannot catch that mistake, the GPU check ({@code decode-check}) can.
+     */
+    public abstract void cpAsync16(int[] shared, int index, I32Buffer src, long srcIndex);
+
+    /** Closes the calling thread's current group of {@link #cpAsync16} copies. GPU: {@code cp.async.commit_group}. */
+    public abstract void cpAsyncCommit();
+
+    /**
+     * Waits until at most {@code pending} (a compile-time constant) of the calling thread's committed groups are
+     * still in flight; the newest groups are the ones left pending. Orders only the calling thread's own copies: other
+     * threads need a {@link #barrier()} as well. GPU: {@code cp.async.wait_group pending}. CPU: no-op.
+     */
+    public abstract void cpAsyncWait(int pending);
+
     // ---------------------------------------------------------------- warp collectives
 
     /** Value of lane {@code laneId() ^ mask}. GPU: {@code shfl.sync.bfly.b32 d, v, mask, 31, 0xffffffff}. */

@@ -65,7 +65,8 @@ public final class CorpusCases {
                 new CorpusCase("bf16_gemv", CorpusCases::bf16Gemv),
                 new CorpusCase("rms_norm", CorpusCases::rmsNorm),
                 new CorpusCase("mma_bf16", (l, r, a, s) -> mma(l, r, a, s, true)),
-                new CorpusCase("mma_f16", (l, r, a, s) -> mma(l, r, a, s, false)));
+                new CorpusCase("mma_f16", (l, r, a, s) -> mma(l, r, a, s, false)),
+                new CorpusCase("async_copy", CorpusCases::asyncCopy));
     }
 
     static Method method(String name) {
@@ -216,6 +217,22 @@ public final class CorpusCases {
         LaunchConfig cfg = new LaunchConfig(blocks(cols, t), blocks(rows, t), 1, t, TransposeKernel.ROWS_PER_PASS, 0);
         l.launch(method("transpose"), cfg, f32(arena, in), out, rows, cols);
         return exactFloats("transpose", rows + "x" + cols, CorpusReferences.transpose(in, rows, cols), out);
+    }
+
+    private static CaseResult asyncCopy(KernelLauncher l, Random r, Arena arena, int s) {
+        int tiles = 11 * s; // more tiles than blocks: every block runs both stages of its ring
+        int words = AsyncCopyKernel.TILE_WORDS;
+        int[] in = new int[tiles * words];
+        for (int i = 0; i < in.length; i++) in[i] = r.nextInt();
+        I32Buffer out = I32Buffer.allocate(arena, in.length);
+        l.launch(method("async_copy"), LaunchConfig.of1D(Math.max(1, tiles / 3), AsyncCopyKernel.THREADS), i32(arena, in), out, tiles);
+        int[] want = new int[in.length];
+        for (int tile = 0; tile < tiles; tile++) {
+            for (int c = 0; c < AsyncCopyKernel.THREADS; c++) {
+                System.arraycopy(in, tile * words + 4 * (AsyncCopyKernel.THREADS - 1 - c), want, tile * words + 4 * c, 4);
+            }
+        }
+        return exactInts("async_copy", tiles + " tiles", want, out);
     }
 
     private static CaseResult rowSoftmax(KernelLauncher l, Random r, Arena arena, int s) {

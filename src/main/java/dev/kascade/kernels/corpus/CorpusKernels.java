@@ -69,6 +69,8 @@ public final class CorpusKernels {
                 KernelSpec.of("mma_bf16", MmaKernels.class, "mmaBf16Gemm", Map.of(),
                         "bf16 tensor-core GEMM, mma.sync m16n8k16"),
                 KernelSpec.of("mma_f16", MmaKernels.class, "mmaF16Gemm", Map.of(),
-                        "f16 tensor-core GEMM, mma.sync m16n8k16"));
+                        "f16 tensor-core GEMM, mma.sync m16n8k16"),
+                KernelSpec.of("async_copy", AsyncCopyKernel.class, "reverseChunks", Map.of(),
+                        "double-buffered tile copy: cp.async, commit/wait_group, ld.shared.v4, barriers"));
     }
 }

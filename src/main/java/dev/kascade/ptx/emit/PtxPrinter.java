@@ -225,6 +225,12 @@ public final class PtxPrinter {
                         + o(u[0]) + ", " + o(u[1]) + ", " + o(u[2]) + ", " + o(u[3]) + "}, {" + o(u[4]) + ", " + o(u[5])
                         + "}, {" + o(u[6]) + ", " + o(u[7]) + ", " + o(u[8]) + ", " + o(u[9]) + "}";
             }
+            case CP_ASYNC -> {
+                Op.Copy cp = (Op.Copy) i.attr;
+                yield "cp.async.cg.shared.global\t" + addr(u[0], cp.dstOffset()) + ", " + addr(u[1], cp.srcOffset()) + ", 16";
+            }
+            case CP_ASYNC_COMMIT -> "cp.async.commit_group";
+            case CP_ASYNC_WAIT -> "cp.async.wait_group\t" + i.attr;
             case UNPACK -> "mov.b32\t{" + name(i.defs[0]) + ", " + name(i.defs[1]) + "}, " + o(u[0]);
             case CVT_PACK -> "cvt.rn." + i.attr + ".f32\t" + dst + ", " + o(u[0]) + ", " + o(u[1]);
         };

@@ -177,6 +177,33 @@ final class Intrinsics {
                 if (p instanceof Imm) p = c.emit(Op.MOV, Ty.PRED, null, p);
                 return Value.of(c.emit(Op.BALLOT, Ty.I32, null, p));
             }
+            case "sharedLoad4([II[I)V": {
+                Operand[] dst = regArray(a[2], s, Ty.I32, 4, "dst");
+                Addr ad = sharedAddr(a[0], arg(a[1]));
+                Reg[] w = new Reg[4];
+                for (int q = 0; q < 4; q++) w[q] = c.fn.reg(Ty.I32);
+                c.emitMulti(Op.LD, w, new Op.Mem(Space.SHARED, "b32", 4, false, ad.off), ad.base);
+                System.arraycopy(w, 0, dst, 0, 4);
+                return null;
+            }
+            case "cpAsync16([IILdev/kascade/kernel/I32Buffer;J)V": {
+                if (!(a[2] instanceof Value.Buffer b)) throw c.error("cpAsync16: the source must be a kernel buffer parameter");
+                Addr dst = sharedAddr(a[0], arg(a[1]));
+                Addr src = globalAddr(b, arg(a[3]), 4);
+                c.effect(Op.CP_ASYNC, new Op.Copy(dst.off, src.off), dst.base, src.base);
+                return null;
+            }
+            case "cpAsyncCommit()V":
+                c.effect(Op.CP_ASYNC_COMMIT, null);
+                return null;
+            case "cpAsyncWait(I)V": {
+                Operand n = arg(a[0]);
+                if (!(n instanceof Imm k) || k.asInt() < 0 || k.asInt() > 7) {
+                    throw c.error("cpAsyncWait needs a compile-time constant between 0 and 7 (literal, static final or @Const)");
+                }
+                c.effect(Op.CP_ASYNC_WAIT, k.asInt());
+                return null;
+            }
             case "mmaBf16([F[I[I[F)V":
                 mma(a, s, "bf16");
                 return null;

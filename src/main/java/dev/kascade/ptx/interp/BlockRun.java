@@ -319,6 +319,11 @@ final class BlockRun {
                 yield Long.MIN_VALUE;
             }
             case ATOM -> atom(i, a, b, u.length > 2 ? val(t, u[2]) : 0);
+            case CP_ASYNC -> {
+                copyAsync(i, a, b);
+                yield Long.MIN_VALUE;
+            }
+            case CP_ASYNC_COMMIT, CP_ASYNC_WAIT -> Long.MIN_VALUE; // the copy above completed at once
             case UNPACK -> {
                 set(t, i.defs[1], a >>> 16 & 0xFFFF);
                 yield a & 0xFFFF;
@@ -521,6 +526,16 @@ final class BlockRun {
                 default -> s.set(S, p, (short) v);
             }
         }
+    }
+
+    /** {@code cp.async} as a synchronous 16-byte copy from global to shared memory. */
+    private void copyAsync(Insn i, long sharedAddr, long globalAddr) {
+        Op.Copy cp = (Op.Copy) i.attr;
+        long dst = sharedAddr + cp.dstOffset();
+        long src = globalAddr + cp.srcOffset();
+        MemorySegment to = seg(Op.Space.SHARED, dst);
+        MemorySegment from = seg(Op.Space.GLOBAL, src);
+        MemorySegment.copy(from, off(Op.Space.GLOBAL, src), to, off(Op.Space.SHARED, dst), 16);
     }
 
     private long atom(Insn i, long addr0, long v, long v2) {

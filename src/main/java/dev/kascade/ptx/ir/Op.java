@@ -61,6 +61,12 @@ public enum Op {
     REDUX(false),
     /** Tensor-core product; attr is bf16 or f16; defs d0..3, uses a0..3, b0..1, c0..3. */
     MMA(false),
+    /** {@code cp.async.cg.shared.global}: 16 bytes; attr is a {@link Copy}; uses are the shared and global address. */
+    CP_ASYNC(false),
+    /** {@code cp.async.commit_group}. */
+    CP_ASYNC_COMMIT(false),
+    /** {@code cp.async.wait_group N}; attr is N (Integer). */
+    CP_ASYNC_WAIT(false),
     /** Split a b32 into two b16 halves ({@code mov.b32 {lo, hi}, a}). */
     UNPACK(true),
     /** {@code cvt.rn.<attr>.f32 d, hi, lo}; attr is bf16x2 or f16x2; uses are hi, lo (PTX order). */
@@ -82,6 +88,10 @@ public enum Op {
 
     /** Memory access attributes for {@link #LD}, {@link #ST}. */
     public record Mem(Space space, String type, int vec, boolean nc, long offset) {
+    }
+
+    /** Asynchronous copy attributes: constant byte offsets added to the shared (destination) and global address. */
+    public record Copy(long dstOffset, long srcOffset) {
     }
 
     /** Atomic attributes: space, operation (add, max, cas, exch) and type (s32, f32, b32). */
