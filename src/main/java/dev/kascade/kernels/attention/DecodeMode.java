@@ -55,7 +55,8 @@ public enum DecodeMode {
     public Map<String, Object> constants(int headDim, int blockHeads, boolean kvBf16, SplitTuning tuning) {
         return Map.of("headDim", headDim, "blockHeads", blockHeads, "kvBf16", kvBf16,
                 "withValues", withValues, "writeLogits", writeLogits, "sparse", sparse,
-                "pipelined", tuning.pipelined(blockHeads), "gatherReduce", tuning.gatherReduce(this),
+                "pipelined", tuning.pipelined(blockHeads), "asyncStages", tuning.asyncStages(blockHeads),
+                "gatherReduce", tuning.gatherReduce(this),
                 "keptLogits", keptLogits);
     }
 }

@@ -293,12 +293,14 @@ public final class GpuDecode implements AutoCloseable {
                                I32Buffer indices, I32Buffer map, int kMax) {
         int headBlocks = shape.kvHeads() * shape.groupParts();
         return new KernelLaunch("split_" + mode.name().toLowerCase(java.util.Locale.ROOT), SPLIT,
-                new LaunchConfig(plan.splits(), headBlocks, shape.batch(), SplitDecodeKernel.THREADS, 1, 0),
+                new LaunchConfig(plan.splits(), headBlocks, shape.batch(), SplitDecodeKernel.THREADS, 1,
+                        tuning.asyncStages(shape.blockHeads()) * SplitDecodeKernel.RING_STAGE_BYTES),
                 q, kv.kWords(), kv.vWords(), keyCounts, indices, map,
                 partialOut, partialLse, logits == null ? noOutput : logits,
                 shape.kvHeads(), shape.groupParts(), shape.capacity(), kMax, plan.keysPerSplit(), plan.splits(),
                 scoreStride(), qScale, shape.headDim(), shape.blockHeads(), kv.dtype() == DType.BF16,
-                mode.withValues(), mode.writeLogits(), mode.sparse(), tuning.pipelined(shape.blockHeads()), tuning.gatherReduce(mode), mode.keptLogits());
+                mode.withValues(), mode.writeLogits(), mode.sparse(), tuning.pipelined(shape.blockHeads()),
+                tuning.asyncStages(shape.blockHeads()), tuning.gatherReduce(mode), mode.keptLogits());
     }
 
     private KernelLaunch merge(SplitPlan plan, I32Buffer keyCounts, F32Buffer out, boolean withValues) {

@@ -39,6 +39,18 @@ public final class SplitDecodeKernel {
     public static final int WORDS = 4;
     /** Keys each lane group loads per step, all in flight together (memory-level parallelism). */
     public static final int UNROLL = 4;
+    /**
+     * Bytes of one stage of the {@code cp.async} ring per block: per warp UNROLL key slots x (K, V) x 32 lanes x one
+     * 16-byte chunk (4 KB per warp, 16 KB per block). The ring lives in dynamic shared memory, {@code stages} times
+     * this.
+     */
+    public static final int RING_STAGE_BYTES = WARPS * UNROLL * 2 * KernelContext.WARP_SIZE * WORDS * 4;
+
+    /** Word index of a lane's chunk in the ring: warp, stage, key slot u, K (0) or V (1). */
+    static int ringIndex(int stages, int warp, int stage, int u, int kv, int lane) {
+        return (((warp * stages + stage) * UNROLL + u) * 2 + kv) * (KernelContext.WARP_SIZE * WORDS) + lane * WORDS;
+    }
+
     /** Running max of a worker that has seen no key: finite so that exp2(EMPTY - EMPTY) is not NaN. */
     public static final float EMPTY_MAX = -1e30f;
 
@@ -86,7 +98,7 @@ public final class SplitDecodeKernel {
                                    int numSplits, int logitsStride, float qScale,
                                    @Const int headDim, @Const int blockHeads, @Const boolean kvBf16,
                                    @Const boolean withValues, @Const boolean writeLogits, @Const boolean sparse,
-                                   @Const boolean pipelined, @Const boolean gatherReduce,
+                                   @Const boolean pipelined, @Const int asyncStages, @Const boolean gatherReduce,
                                    @Const boolean keptLogits) {
         int split = ctx.blockIdx();
         int headBlock = ctx.blockIdxY(); // (KV head, part of its query group)
@@ -175,9 +187,31 @@ public final class SplitDecodeKernel {
         // With pipelining the loop runs one extra step first that only issues loads: each step then issues the
         // next step's K/V loads before computing on the ones issued a step earlier, so a warp's loads stay in
         // flight while it computes (one more register set of K/V words).
-        int firstTile = pipelined ? start - blockKeys : start;
+        // With asyncStages = S > 0 the loads run S - 1 steps ahead as cp.async copies into an S-stage ring in dynamic
+        // shared memory instead of a second register set: each lane copies its own 16-byte chunks and reads back
+        // only those, so no barrier is needed, only cp.async.wait_group S-1 (the group issued S-1 steps earlier has
+        // landed). The loads' positions (and kept logits) are delayed through posMid/xMid to match.
+        boolean asyncCopy = asyncStages > 0;
+        boolean ahead = pipelined || asyncCopy;
+        int lead = asyncCopy ? asyncStages - 1 : (pipelined ? 1 : 0); // steps the loads run ahead
+        int[] ring = ctx.dynamicSharedI32(); // empty (0 bytes at launch) without asyncStages
+        int[] posMid = new int[UNROLL];
+        float xMid = 0f;
+        int loadStage = 0;
+        int firstTile = start - lead * blockKeys;
         for (int tile = firstTile; tile < end; tile += blockKeys) {
-            if (pipelined) {
+            int stage = loadStage;
+            int readStage = stage == asyncStages - 1 ? 0 : stage + 1; // the stage loaded lead steps ago
+            loadStage = readStage;
+            if (asyncCopy) {
+                for (int u = 0; u < KernelContext.unroll(UNROLL); u++) {
+                    posCur[u] = lead > 1 ? posMid[u] : position[u];
+                    posMid[u] = position[u];
+                }
+                xCur = lead > 1 ? xMid : xNext;
+                xMid = xNext;
+            }
+            if (pipelined && !asyncCopy) {
                 for (int i = 0; i < KernelContext.unroll(UNROLL * WORDS); i++) {
                     kCur[i] = kWords[i];
                     vCur[i] = vWords[i];
@@ -187,7 +221,7 @@ public final class SplitDecodeKernel {
                 }
                 xCur = xNext;
             }
-            int loadTile = pipelined ? tile + blockKeys : tile;
+            int loadTile = tile + lead * blockKeys;
             int myPosition = 0;
             // 1. Issue all K (and V) loads of a step before using any of them.
             for (int u = 0; u < KernelContext.unroll(UNROLL); u++) {
@@ -200,18 +234,25 @@ public final class SplitDecodeKernel {
                 position[u] = j < end ? j : -1;
                 myPosition = u == myU ? key : myPosition;
                 long word = (((rowBase + key) * headDim) + (long) chunk * CHUNK) >> 1;
-                if (!kept) {
+                if (!kept && asyncCopy) {
+                    ctx.cpAsync16(ring, ringIndex(asyncStages, warp, stage, u, 0, lane), kCache, word);
+                } else if (!kept) {
                     kCache.load4(word, load);
                     for (int w = 0; w < KernelContext.unroll(WORDS); w++) {
                         kWords[u * WORDS + w] = load[w];
                     }
                 }
-                if (withValues) {
+                if (withValues && asyncCopy) {
+                    ctx.cpAsync16(ring, ringIndex(asyncStages, warp, stage, u, 1, lane), vCache, word);
+                } else if (withValues) {
                     vCache.load4(word, load);
                     for (int w = 0; w < KernelContext.unroll(WORDS); w++) {
                         vWords[u * WORDS + w] = load[w];
                     }
                 }
+            }
+            if (asyncCopy) {
+                ctx.cpAsyncCommit();
             }
 
             if (kept) {
@@ -223,7 +264,7 @@ public final class SplitDecodeKernel {
                     gather[u] = indices.get(listBase + (j < end ? j : end - 1));
                 }
             }
-            if (!pipelined) {
+            if (!ahead) {
                 for (int i = 0; i < KernelContext.unroll(UNROLL * WORDS); i++) {
                     kCur[i] = kWords[i];
                     vCur[i] = vWords[i];
@@ -233,15 +274,24 @@ public final class SplitDecodeKernel {
                 }
                 xCur = xNext;
             }
-            if (pipelined && tile < start) {
+            if (ahead && tile < start) {
                 continue; // the pipeline's first step: loads only
+            }
+            if (asyncCopy) {
+                // The copies issued lead steps earlier are complete once at most lead groups (the later steps') are
+                // pending; this lane then reads its own chunks back where steps 2 and 5 use them, one key at a
+                // time, so only 4 words of K or V are live at once (fewer registers than kCur/vCur).
+                ctx.cpAsyncWait(asyncStages - 1);
             }
 
             // 2. Partial dots of this lane's 8 dims with the r query rows.
             for (int u = 0; u < KernelContext.unroll(UNROLL); u++) {
                 if (!kept) { // (kept logits: read, not recomputed)
+                    if (asyncCopy) {
+                        ctx.sharedLoad4(ring, ringIndex(asyncStages, warp, readStage, u, 0, lane), load);
+                    }
                     for (int w = 0; w < KernelContext.unroll(WORDS); w++) {
-                        int packed = kCur[u * WORDS + w];
+                        int packed = asyncCopy ? load[w] : kCur[u * WORDS + w];
                         row[2 * w] = kvBf16 ? KernelContext.lowBf16(packed) : KernelContext.lowF16(packed);
                         row[2 * w + 1] = kvBf16 ? KernelContext.highBf16(packed) : KernelContext.highF16(packed);
                     }
@@ -405,8 +455,11 @@ public final class SplitDecodeKernel {
             // 5. acc += p * v for this lane's 8 dims.
             if (withValues) {
                 for (int u = 0; u < KernelContext.unroll(UNROLL); u++) {
+                    if (asyncCopy) {
+                        ctx.sharedLoad4(ring, ringIndex(asyncStages, warp, readStage, u, 1, lane), load);
+                    }
                     for (int w = 0; w < KernelContext.unroll(WORDS); w++) {
-                        int packed = vCur[u * WORDS + w];
+                        int packed = asyncCopy ? load[w] : vCur[u * WORDS + w];
                         row[2 * w] = kvBf16 ? KernelContext.lowBf16(packed) : KernelContext.lowF16(packed);
                         row[2 * w + 1] = kvBf16 ? KernelContext.highBf16(packed) : KernelContext.highF16(packed);
                     }
@@ -418,6 +471,10 @@ public final class SplitDecodeKernel {
                     }
                 }
             }
+        }
+
+        if (asyncCopy) {
+            ctx.cpAsyncWait(0); // the last step's copies (rows past the end, never read) must land before exit
         }
 
         if (scatter) {

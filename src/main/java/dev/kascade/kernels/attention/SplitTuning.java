@@ -3,11 +3,15 @@ package dev.kascade.kernels.attention;
 import java.util.Locale;
 
 /**
- * Two code-shape choices of {@link SplitDecodeKernel#decodeSplit} that change speed, not results (both are
+ * Code-shape choices of {@link SplitDecodeKernel#decodeSplit} that change speed, not results (all are
  * {@code @Const} flags, so each combination is its own compiled kernel):
  * <ul>
  *   <li>{@code pipelined}: each loop step issues the next step's K/V loads before computing on the loads
  *       issued one step earlier (one more register set of K/V words per lane);</li>
+ *   <li>{@code asyncStages} S (0 = off, else 2 or 3): the loads run S - 1 steps ahead as {@code cp.async} copies
+ *       into an S-stage ring in dynamic shared memory (16 KB per stage and block) instead of a second register set,
+ *       so more bytes are in flight without more registers; where it applies ({@link #asyncStages(int)}) it
+ *       replaces register pipelining;</li>
  *   <li>{@code gather}: in which modes that read V the partial dots are reduce-scattered and the probabilities
  *       all-gathered (30 shuffles and 1 + r exp2 per lane and step) instead of every dot being all-reduced (64
  *       shuffles and UNROLL x r + r exp2). Only shapes with one value per lane use it
@@ -16,25 +20,41 @@ import java.util.Locale;
  * Measured on the H200 (bf16, 32/8/128, batch 64, 32K, 2026-11-29; docs/gpu-decode.md): pipelining helps every
  * mode (dense 2.141 -> 2.018 ms, layer 0 2.99 -> 2.54, reuse 0.271 -> 0.264); the gather path helps layer 0
  * (2.54 -> 2.47: its logits are written from the scattered values and it needs 168 instead of 146+ registers
- * without pipelining) but slows dense (2.018 -> 2.067: a longer dependent shuffle chain per step), hence
- * {@link #DEFAULT} = pipelined, gather in layer 0 only.
+ * without pipelining) but slows dense (2.018 -> 2.067: a longer dependent shuffle chain per step). A two-stage
+ * cp.async ring then beat register pipelining in every mode at 32K (dense 1.999 -> 1.976 ms, layer 0 2.45 -> 2.41,
+ * anchor scores 1.140 -> 1.106, reuse 0.254 -> 0.248; 128 instead of 168 registers, 16 warps per SM) and tied at
+ * 128K; three stages were no better. Hence {@link #DEFAULT} = two-stage ring, gather in layer 0 only (register
+ * pipelining remains the choice for shapes the ring does not serve, and with {@code asyncStages = 0}).
  *
- * <p>{@link #current()} reads the system properties {@code kascade.decode.pipelined} (true/false) and
- * {@code kascade.decode.gatherReduce} (never/layer0/always), defaulting to {@link #DEFAULT}, so the H200
- * benchmark ({@code benchmarks/gpu/tune-split.sh}) can compare the variants in one session.
+ * <p>{@link #current()} reads the system properties {@code kascade.decode.pipelined} (true/false),
+ * {@code kascade.decode.asyncStages} (0, 2 or 3) and {@code kascade.decode.gatherReduce} (never/layer0/always),
+ * defaulting to {@link #DEFAULT}, so the H200 benchmark ({@code benchmarks/gpu/tune-split.sh}) can compare the
+ * variants in one session.
  *
- * @param pipelined software-pipelined K/V loads
+ * @param pipelined software-pipelined K/V loads (register double-buffering)
+ * @param asyncStages stages of the {@code cp.async} ring (0: no asynchronous copies), where the shape allows it
  * @param gather    modes that use reduce-scatter + all-gather where the shape allows it
  */
-public record SplitTuning(boolean pipelined, Gather gather) {
+public record SplitTuning(boolean pipelined, int asyncStages, Gather gather) {
     /** Which modes with V use the reduce-scatter / all-gather path (the anchor scores pass always does). */
     public enum Gather { NEVER, LAYER0, ALWAYS }
 
     /** The choice measured fastest on the H200 (see the class comment). */
-    public static final SplitTuning DEFAULT = new SplitTuning(true, Gather.LAYER0);
+    public static final SplitTuning DEFAULT = new SplitTuning(true, 2, Gather.LAYER0);
+
+    /** Most ring stages: the kernel delays the loads' positions by at most two steps (loads two steps ahead). */
+    public static final int MAX_ASYNC_STAGES = 3;
 
     public SplitTuning {
         if (gather == null) throw new IllegalArgumentException("gather: expected NEVER, LAYER0 or ALWAYS but got null");
+        if (asyncStages != 0 && (asyncStages < 2 || asyncStages > MAX_ASYNC_STAGES)) {
+            throw new IllegalArgumentException("asyncStages: expected 0 (off) or 2.." + MAX_ASYNC_STAGES + " but got " + asyncStages);
+        }
+    }
+
+    /** Without asynchronous copies. */
+    public SplitTuning(boolean pipelined, Gather gather) {
+        this(pipelined, 0, gather);
     }
 
     /** {@link #DEFAULT}, with either choice overridden by its system property when set. */
@@ -48,6 +68,19 @@ public record SplitTuning(boolean pipelined, Gather gather) {
                 default -> throw new IllegalArgumentException("kascade.decode.pipelined: expected true or false but got '" + p + "'");
             };
         }
+        int asyncStages = DEFAULT.asyncStages;
+        String a = System.getProperty("kascade.decode.asyncStages");
+        if (a != null && !a.isBlank()) {
+            try {
+                asyncStages = Integer.parseInt(a.trim());
+            } catch (NumberFormatException e) {
+                asyncStages = -1;
+            }
+            if (asyncStages != 0 && (asyncStages < 2 || asyncStages > MAX_ASYNC_STAGES)) {
+                throw new IllegalArgumentException("kascade.decode.asyncStages: expected 0 (off) or 2.." + MAX_ASYNC_STAGES
+                        + " but got '" + a + "'");
+            }
+        }
         String g = System.getProperty("kascade.decode.gatherReduce");
         Gather gather = DEFAULT.gather;
         if (g != null && !g.isBlank()) {
@@ -59,7 +92,7 @@ public record SplitTuning(boolean pipelined, Gather gather) {
                         "kascade.decode.gatherReduce: expected never, layer0 or always but got '" + g + "'");
             };
         }
-        return new SplitTuning(pipelined, gather);
+        return new SplitTuning(pipelined, asyncStages, gather);
     }
 
     /**
@@ -68,9 +101,20 @@ public record SplitTuning(boolean pipelined, Gather gather) {
      */
     public static final int PIPELINE_MAX_HEADS = 4;
 
-    /** Whether a kernel serving {@code blockHeads} query heads per block is compiled pipelined. */
+    /**
+     * Whether a kernel for head dim {@code headDim} serving {@code blockHeads} query heads per block is compiled
+     * with register pipelining (not where asynchronous copies replace it).
+     */
     public boolean pipelined(int blockHeads) {
-        return pipelined && blockHeads <= PIPELINE_MAX_HEADS;
+        return pipelined && blockHeads <= PIPELINE_MAX_HEADS && asyncStages(blockHeads) == 0;
+    }
+
+    /**
+     * The ring stages of a kernel serving {@code blockHeads} query heads per block (0: no asynchronous copies): as
+     * for register pipelining, only up to {@link #PIPELINE_MAX_HEADS} heads, whose registers leave room.
+     */
+    public int asyncStages(int blockHeads) {
+        return blockHeads <= PIPELINE_MAX_HEADS ? asyncStages : 0;
     }
 
     /** Whether {@code mode}'s kernel is compiled with the gather path enabled. */
@@ -80,6 +124,6 @@ public record SplitTuning(boolean pipelined, Gather gather) {
 
     /** Short label for logs and benchmark records, e.g. {@code pipelined,gather=layer0}. */
     public String label() {
-        return (pipelined ? "pipelined" : "plain") + ",gather=" + gather.name().toLowerCase(Locale.ROOT);
+        return (asyncStages > 0 ? "async" + asyncStages : pipelined ? "pipelined" : "plain") + ",gather=" + gather.name().toLowerCase(Locale.ROOT);
     }
 }

@@ -30,7 +30,12 @@ class AttentionPtxTest {
         Map<String, Object> constants = mode.constants(headDim, blockHeads, bf16, tuning);
         KernelSpec spec = KernelSpec.of("t", SplitDecodeKernel.class, "decodeSplit", constants, "");
         PtxModule module = new PtxCompiler(PtxTarget.SM_90).compile(spec.method(), spec.constants());
-        assertTrue(module.ptx().contains("ld.global.nc.v4"), "KV rows must be read with 16-byte non-coherent loads");
+        if (tuning.asyncStages(blockHeads) > 0) {
+            assertTrue(module.ptx().contains("cp.async.cg.shared.global") && module.ptx().contains("ld.shared.v4.b32"),
+                    "KV rows must be copied with cp.async and read back with 16-byte shared loads");
+        } else {
+            assertTrue(module.ptx().contains("ld.global.nc.v4"), "KV rows must be read with 16-byte non-coherent loads");
+        }
         Ptxas.Report r = ptxas.get().check(module);
         String what = mode + " " + tuning.label() + " d=" + headDim + " heads=" + blockHeads + (bf16 ? " bf16" : " f16") + ":\n" + r.log();
         assertEquals(0, r.spillStoreBytes() + r.spillLoadBytes(), "spills in " + what);
@@ -57,7 +62,8 @@ class AttentionPtxTest {
     void everyTuningOfTheBarShapeAssemblesWithoutSpills() throws Exception {
         for (SplitTuning tuning : new SplitTuning[] {new SplitTuning(false, SplitTuning.Gather.NEVER),
                 new SplitTuning(true, SplitTuning.Gather.NEVER), new SplitTuning(false, SplitTuning.Gather.ALWAYS),
-                new SplitTuning(true, SplitTuning.Gather.ALWAYS)}) {
+                new SplitTuning(true, SplitTuning.Gather.ALWAYS), new SplitTuning(true, 3, SplitTuning.Gather.NEVER),
+                new SplitTuning(true, 2, SplitTuning.Gather.ALWAYS)}) {
             for (DecodeMode mode : DecodeMode.values()) {
                 assembles(mode, 128, 4, true, 255, tuning);
             }

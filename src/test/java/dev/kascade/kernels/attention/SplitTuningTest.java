@@ -13,14 +13,16 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Every {@link SplitTuning} of the split kernel gives the float64 answer as compiled (IR interpreted with PTX
- * semantics), and the pipelined all-gather variant also in the emulator (Java semantics, real barriers): the shapes where the reduce-scatter / all-gather path applies
+ * semantics), and the pipelined all-gather and three-stage cp.async variants also in the emulator (Java semantics,
+ * real barriers; its cp.async copies complete at once, so a missing wait is caught on the GPU, by decode-check): the shapes where the reduce-scatter / all-gather path applies
  * (one value per lane: d 128 r 4, d 64 r 2, d 256 r 8) in every role, a shape where it does not (d 64 r 4), odd
  * lengths, two sequences of different length, bf16 and f16.
  */
 class SplitTuningTest {
     private static final List<SplitTuning> VARIANTS = List.of(new SplitTuning(false, SplitTuning.Gather.NEVER),
             new SplitTuning(true, SplitTuning.Gather.NEVER), new SplitTuning(false, SplitTuning.Gather.ALWAYS),
-            new SplitTuning(true, SplitTuning.Gather.ALWAYS), SplitTuning.DEFAULT);
+            new SplitTuning(true, SplitTuning.Gather.ALWAYS), new SplitTuning(true, 3, SplitTuning.Gather.NEVER),
+            new SplitTuning(true, 2, SplitTuning.Gather.LAYER0), SplitTuning.DEFAULT);
 
     private static List<DecodeCheck.Case> cases() {
         DecodeShape d128r4 = new DecodeShape(2, 8, 2, 128, 300);
@@ -41,7 +43,8 @@ class SplitTuningTest {
 
     @Test
     void theBarShapeMatchesFloat64InTheEmulator() {
-        for (SplitTuning tuning : List.of(new SplitTuning(true, SplitTuning.Gather.ALWAYS))) {
+        for (SplitTuning tuning : List.of(new SplitTuning(true, SplitTuning.Gather.ALWAYS),
+                new SplitTuning(true, 3, SplitTuning.Gather.NEVER))) {
             for (DecodeCheck.Case c : cases().subList(0, 4)) {
                 DecodeCheck.Result r = DecodeCheck.run(c, Emulator::launch, 31, 1, 64, tuning);
                 assertTrue(r.passed(), tuning.label() + " " + c.label() + ": " + r.detail());
@@ -69,7 +72,8 @@ class SplitTuningTest {
         try {
             System.setProperty(p, String.valueOf(!SplitTuning.DEFAULT.pipelined()));
             System.setProperty(g, "always");
-            assertEquals(new SplitTuning(!SplitTuning.DEFAULT.pipelined(), SplitTuning.Gather.ALWAYS), SplitTuning.current());
+            assertEquals(new SplitTuning(!SplitTuning.DEFAULT.pipelined(), SplitTuning.DEFAULT.asyncStages(), SplitTuning.Gather.ALWAYS),
+                    SplitTuning.current());
             System.setProperty(g, "false");
             assertEquals(SplitTuning.Gather.NEVER, SplitTuning.current().gather());
             System.setProperty(p, "sometimes");
@@ -84,6 +88,23 @@ class SplitTuningTest {
             restore(g, beforeG);
         }
         assertThrows(IllegalArgumentException.class, () -> new SplitTuning(true, null));
+        assertThrows(IllegalArgumentException.class, () -> new SplitTuning(true, 1, SplitTuning.Gather.NEVER));
+        assertThrows(IllegalArgumentException.class, () -> new SplitTuning(true, SplitTuning.MAX_ASYNC_STAGES + 1, SplitTuning.Gather.NEVER));
+        String a = "kascade.decode.asyncStages";
+        String beforeA = System.getProperty(a);
+        try {
+            System.setProperty(a, "3");
+            assertEquals(3, SplitTuning.current().asyncStages());
+            System.setProperty(a, "0");
+            assertEquals(0, SplitTuning.current().asyncStages());
+            for (String bad : new String[] {"1", "9", "two"}) {
+                System.setProperty(a, bad);
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class, SplitTuning::current);
+                assertTrue(e.getMessage().contains(a) && e.getMessage().contains(bad), e.getMessage());
+            }
+        } finally {
+            restore(a, beforeA);
+        }
     }
 
     @Test
@@ -93,7 +114,12 @@ class SplitTuningTest {
             assertTrue(new SplitTuning(true, SplitTuning.Gather.ALWAYS).gatherReduce(mode));
             assertTrue(!new SplitTuning(true, SplitTuning.Gather.NEVER).gatherReduce(mode));
         }
-        assertEquals("pipelined,gather=layer0", SplitTuning.DEFAULT.label());
+        assertEquals("async2,gather=layer0", SplitTuning.DEFAULT.label());
+        assertEquals(2, SplitTuning.DEFAULT.asyncStages(4));
+        assertEquals(0, SplitTuning.DEFAULT.asyncStages(8), "8 heads per block: no room for the ring's registers");
+        assertTrue(!SplitTuning.DEFAULT.pipelined(4), "where the ring applies it replaces register pipelining");
+        assertTrue(!SplitTuning.DEFAULT.pipelined(8), "8 heads per block: no room for a second register set either");
+        assertTrue(new SplitTuning(true, 0, SplitTuning.Gather.NEVER).pipelined(4), "without the ring, registers pipeline");
     }
 
     private static void restore(String key, String value) {
