@@ -101,6 +101,15 @@ final class NegativeKernels {
     }
 
     @Kernel
+    static void asyncWaitNotConstant(KernelContext ctx, dev.kascade.kernel.I32Buffer in, F32Buffer out, int n) {
+        int[] s = ctx.sharedI32(128);
+        ctx.cpAsync16(s, 4 * (ctx.threadIdx() & 31), in, 4L * ctx.threadIdx());
+        ctx.cpAsyncCommit();
+        ctx.cpAsyncWait(n); // ERR:asyncwait
+        out.set(0, s[0]);
+    }
+
+    @Kernel
     static void constKernel(KernelContext ctx, F32Buffer out, @Const int size) {
         out.set(0, size);
     }

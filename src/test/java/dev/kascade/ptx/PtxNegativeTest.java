@@ -56,6 +56,11 @@ class PtxNegativeTest {
     }
 
     @Test
+    void asyncWaitCountMustBeConstant() throws IOException {
+        rejects("asyncWaitNotConstant", "asyncwait", "cpAsyncWait needs a compile-time constant");
+    }
+
+    @Test
     void recursionIsRejected() throws IOException {
         rejects("recursion", "recursion", "recursion is not supported", "fib");
     }
