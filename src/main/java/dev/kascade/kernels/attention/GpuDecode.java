@@ -304,7 +304,8 @@ public final class GpuDecode implements AutoCloseable {
     }
 
     private KernelLaunch merge(SplitPlan plan, I32Buffer keyCounts, F32Buffer out, boolean withValues) {
-        return new KernelLaunch("merge", MERGE, new LaunchConfig(shape.qHeads(), shape.batch(), 1, LseMergeKernel.THREADS, 1, 0),
+        return new KernelLaunch("merge", MERGE, new LaunchConfig(shape.qHeads(), shape.batch(), 1, LseMergeKernel.THREADS, 1,
+                LseMergeKernel.dynamicSharedBytes(plan.splits())),
                 partialOut, partialLse, keyCounts, out, lse, shape.qHeads(), plan.keysPerSplit(), plan.splits(),
                 shape.headDim(), withValues);
     }

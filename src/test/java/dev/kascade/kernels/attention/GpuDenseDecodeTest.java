@@ -53,6 +53,20 @@ class GpuDenseDecodeTest {
     }
 
     @Test
+    void manySplitsAreMergedInRoundsOfEightAndATail() {
+        // 22 and 9 splits of 64 keys: the merge kernel's 8-row rounds run twice / once, then a tail of 6 / 1
+        DecodeShape shape = new DecodeShape(2, 4, 1, 64, 1400);
+        try (Arena arena = Arena.ofShared();
+             GpuDecode decode = new GpuDecode(EmulatorChecks.EMULATOR, shape, Budget.PAPER, SplitPlan.H200_SM_COUNT, 16, 32)) {
+            DecodeFixture fx = new DecodeFixture(arena, shape, DType.BF16, new int[] {1391, 517}, 25);
+            SplitPlan plan = decode.plan(1391);
+            assertEquals(22, plan.splits(), plan.toString());
+            decode.dense(fx.q, fx.kv, fx.lengths, fx.out);
+            assertOutput(fx, fx.out, (b, h) -> null);
+        }
+    }
+
+    @Test
     void gqa16IsServedByTwoBlocksPerKvHead() {
         DecodeShape shape = new DecodeShape(1, 16, 1, 64, 80);
         assertEquals(2, shape.groupParts());
