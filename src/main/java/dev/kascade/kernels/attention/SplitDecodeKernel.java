@@ -83,9 +83,9 @@ public final class SplitDecodeKernel {
      * block's heads; per (split, head) one partial row of d floats + 1 LSE written; logit modes write 4 bytes
      * per key per head.
      * Algorithm: each worker runs an online softmax over keys split.start + warp*W + u*G + slot (UNROLL keys
-     * per step, loads issued first: asyncStages - 1 steps ahead as cp.async copies into a per-lane slot of a shared
-     * ring (16 KB per stage and block, dynamic shared memory), or one step ahead into registers when pipelined); a key's dot is reduced over its lanes with
-     * log2(d/8) xor-shuffles, or, with one value per lane, reduce-scattered and the probabilities all-gathered;
+     * per step, loads issued first: asyncStages - 1 steps ahead as cp.async copies into per-lane slots of a shared
+     * ring (16 KB per stage and block, dynamic shared memory; asyncStages is 0, 2 or 3, as SplitTuning checks), or
+     * one step ahead into registers when pipelined); a key's dot is reduced over its lanes with log2(d/8) xor-shuffles, or, with one value per lane, reduce-scattered and the probabilities all-gathered;
      * workers merge by shuffles within the warp, warps through shared memory, then one partial row per head.
      * Sparse mode loads the next step's positions while this step computes.
      */
