@@ -91,12 +91,11 @@ public final class CudaFunction {
     private void prepareDynamicShared(int bytes) {
         if (bytes == 0 || bytes <= dynamicSharedOptIn) return;
         if (staticShared < 0) staticShared = staticSharedBytes(); // fixed once the module is loaded
-        int statics = staticShared;
-        if ((long) bytes + statics <= DEFAULT_SHARED_LIMIT) return;
+        if ((long) bytes + staticShared <= DEFAULT_SHARED_LIMIT) return;
         int optin = context.info().maxSharedPerBlockOptin();
-        if ((long) bytes + statics > optin) {
+        if ((long) bytes + staticShared > optin) {
             throw new IllegalArgumentException("dynamicSharedBytes: kernel " + name + " asks for " + bytes
-                    + " bytes of dynamic shared memory plus " + statics + " static, but "
+                    + " bytes of dynamic shared memory plus " + staticShared + " static, but "
                     + context.info().name() + " allows at most " + optin + " per block");
         }
         context.makeCurrent();

@@ -292,15 +292,16 @@ public final class GpuDecode implements AutoCloseable {
     private KernelLaunch split(DecodeMode mode, SplitPlan plan, F32Buffer q, KvLayer kv, I32Buffer keyCounts,
                                I32Buffer indices, I32Buffer map, int kMax) {
         int headBlocks = shape.kvHeads() * shape.groupParts();
+        int stages = tuning.asyncStages(shape.blockHeads());
         return new KernelLaunch("split_" + mode.name().toLowerCase(java.util.Locale.ROOT), SPLIT,
                 new LaunchConfig(plan.splits(), headBlocks, shape.batch(), SplitDecodeKernel.THREADS, 1,
-                        tuning.asyncStages(shape.blockHeads()) * SplitDecodeKernel.RING_STAGE_BYTES),
+                        stages * SplitDecodeKernel.RING_STAGE_BYTES),
                 q, kv.kWords(), kv.vWords(), keyCounts, indices, map,
                 partialOut, partialLse, logits == null ? noOutput : logits,
                 shape.kvHeads(), shape.groupParts(), shape.capacity(), kMax, plan.keysPerSplit(), plan.splits(),
                 scoreStride(), qScale, shape.headDim(), shape.blockHeads(), kv.dtype() == DType.BF16,
                 mode.withValues(), mode.writeLogits(), mode.sparse(), tuning.pipelined(shape.blockHeads()),
-                tuning.asyncStages(shape.blockHeads()), tuning.gatherReduce(mode), mode.keptLogits());
+                stages, tuning.gatherReduce(mode), mode.keptLogits());
     }
 
     private KernelLaunch merge(SplitPlan plan, I32Buffer keyCounts, F32Buffer out, boolean withValues) {

@@ -47,9 +47,14 @@ public record SplitTuning(boolean pipelined, int asyncStages, Gather gather) {
 
     public SplitTuning {
         if (gather == null) throw new IllegalArgumentException("gather: expected NEVER, LAYER0 or ALWAYS but got null");
-        if (asyncStages != 0 && (asyncStages < 2 || asyncStages > MAX_ASYNC_STAGES)) {
+        if (!validStages(asyncStages)) {
             throw new IllegalArgumentException("asyncStages: expected 0 (off) or 2.." + MAX_ASYNC_STAGES + " but got " + asyncStages);
         }
+    }
+
+    /** 0 (no ring) or 2 to {@link #MAX_ASYNC_STAGES}. */
+    private static boolean validStages(int asyncStages) {
+        return asyncStages == 0 || (asyncStages >= 2 && asyncStages <= MAX_ASYNC_STAGES);
     }
 
     /** Without asynchronous copies. */
@@ -76,7 +81,7 @@ public record SplitTuning(boolean pipelined, int asyncStages, Gather gather) {
             } catch (NumberFormatException e) {
                 asyncStages = -1;
             }
-            if (asyncStages != 0 && (asyncStages < 2 || asyncStages > MAX_ASYNC_STAGES)) {
+            if (!validStages(asyncStages)) {
                 throw new IllegalArgumentException("kascade.decode.asyncStages: expected 0 (off) or 2.." + MAX_ASYNC_STAGES
                         + " but got '" + a + "'");
             }
@@ -102,8 +107,8 @@ public record SplitTuning(boolean pipelined, int asyncStages, Gather gather) {
     public static final int PIPELINE_MAX_HEADS = 4;
 
     /**
-     * Whether a kernel for head dim {@code headDim} serving {@code blockHeads} query heads per block is compiled
-     * with register pipelining (not where asynchronous copies replace it).
+     * Whether a kernel serving {@code blockHeads} query heads per block is compiled with register pipelining (not
+     * where the cp.async ring replaces it).
      */
     public boolean pipelined(int blockHeads) {
         return pipelined && blockHeads <= PIPELINE_MAX_HEADS && asyncStages(blockHeads) == 0;
