@@ -161,6 +161,11 @@ final class ThreadContext extends KernelContext {
     }
 
     @Override
+    public void syncWarp() {
+        warpGroup.exchange(this, Warp.Op.SYNC, "syncWarp()", 0, 0);
+    }
+
+    @Override
     public int atomicAdd(int[] shared, int index, int value) {
         block.checkShared(shared, "atomicAdd");
         return (int) INTS.getAndAdd(shared, index, value);

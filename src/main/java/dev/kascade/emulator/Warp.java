@@ -11,7 +11,7 @@ final class Warp {
     private static final int[] BUTTERFLY = {16, 8, 4, 2, 1};
 
     enum Op {
-        SHFL_XOR, SHFL_DOWN, SHFL_IDX, SUM_F32, MAX_F32, SUM_I32, MAX_I32, BALLOT, MMA_BF16, MMA_F16
+        SHFL_XOR, SHFL_DOWN, SHFL_IDX, SUM_F32, MAX_F32, SUM_I32, MAX_I32, BALLOT, SYNC, MMA_BF16, MMA_F16
     }
 
     private final Block block;
@@ -165,6 +165,7 @@ final class Warp {
                 }
                 java.util.Arrays.fill(out, bits);
             }
+            case SYNC -> java.util.Arrays.fill(out, 0); // a meeting only
             case MMA_BF16, MMA_F16 -> multiply(op == Op.MMA_BF16);
         }
     }

@@ -100,6 +100,13 @@ public abstract class KernelContext {
      */
     public abstract void barrier();
 
+    /**
+     * Warp barrier: waits until all 32 lanes of the warp have arrived; orders their shared-memory accesses (e.g.
+     * chunks one lane copied with {@link #cpAsync16} and waited for, then read by another lane). GPU:
+     * {@code bar.warp.sync -1}. CPU: a meeting of the warp's lanes, like the other warp collectives.
+     */
+    public abstract void syncWarp();
+
     /** Atomic add on a shared i32 array, returning the old value. GPU: {@code atom.shared.add.s32}. */
     public abstract int atomicAdd(int[] shared, int index, int value);
 

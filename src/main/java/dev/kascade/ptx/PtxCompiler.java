@@ -50,6 +50,17 @@ public final class PtxCompiler {
         Map<String, Object> consts = constants == null ? Map.of() : constants;
         String entry = entryName(kernel, consts);
         KernelFrontEnd.Output out = KernelFrontEnd.translate(kernel, consts, entry);
+        Kernel annotation = kernel.getAnnotation(Kernel.class);
+        if (annotation != null) {
+            if (annotation.maxThreads() < 0 || annotation.maxThreads() > 1024 || annotation.minBlocksPerSm() < 0
+                    || (annotation.minBlocksPerSm() > 0 && annotation.maxThreads() == 0)) {
+                throw new PtxCompileException("kernel " + entry + ": @Kernel(maxThreads = " + annotation.maxThreads()
+                        + ", minBlocksPerSm = " + annotation.minBlocksPerSm() + "): expected maxThreads in 0..1024 and "
+                        + "minBlocksPerSm >= 0, with maxThreads stated when minBlocksPerSm is");
+            }
+            out.fn().maxThreads = annotation.maxThreads();
+            out.fn().minBlocksPerSm = annotation.minBlocksPerSm();
+        }
         Pipeline.run(out.fn(), kernel.getName());
         StringBuilder header = new StringBuilder("kernel " + kernel.getDeclaringClass().getName() + "." + kernel.getName());
         if (!consts.isEmpty()) header.append("\nconstants ").append(new TreeMap<>(consts));

@@ -113,4 +113,17 @@ final class NegativeKernels {
     static void constKernel(KernelContext ctx, F32Buffer out, @Const int size) {
         out.set(0, size);
     }
+
+    @Kernel
+    static void divergentSyncWarp(KernelContext ctx, F32Buffer out) {
+        if (ctx.laneId() < 16) {
+            ctx.syncWarp(); // ERR:syncwarp
+        }
+        out.set(ctx.globalIdx(), 1f);
+    }
+
+    @Kernel(minBlocksPerSm = 2)
+    static void blocksPerSmWithoutMaxThreads(KernelContext ctx, F32Buffer out) {
+        out.set(ctx.globalIdx(), 1f);
+    }
 }

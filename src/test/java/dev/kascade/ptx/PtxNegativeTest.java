@@ -61,6 +61,19 @@ class PtxNegativeTest {
     }
 
     @Test
+    void syncWarpUnderLaneDependentBranchIsRejected() throws IOException {
+        rejects("divergentSyncWarp", "syncwarp", "warp collective (warp_sync)", "lane-dependent");
+    }
+
+    @Test
+    void minBlocksPerSmNeedsMaxThreads() {
+        PtxCompileException e = assertThrows(PtxCompileException.class,
+                () -> compiler.compile(kernel("blocksPerSmWithoutMaxThreads"), Map.of()));
+        assertTrue(e.getMessage().contains("blocksPerSmWithoutMaxThreads") && e.getMessage().contains("minBlocksPerSm = 2")
+                && e.getMessage().contains("maxThreads stated"), e::getMessage);
+    }
+
+    @Test
     void recursionIsRejected() throws IOException {
         rejects("recursion", "recursion", "recursion is not supported", "fib");
     }

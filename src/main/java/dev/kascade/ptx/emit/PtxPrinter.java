@@ -112,7 +112,10 @@ public final class PtxPrinter {
             Function.Param p = fn.params.get(i);
             out.append(i == 0 ? "\n\t" : ",\n\t").append(".param ").append(p.ptxType()).append(' ').append(p.name());
         }
-        out.append(fn.params.isEmpty() ? ")\n{\n" : "\n)\n{\n");
+        out.append(fn.params.isEmpty() ? ")\n" : "\n)\n");
+        if (fn.maxThreads > 0) out.append(".maxntid ").append(fn.maxThreads).append(", 1, 1\n");
+        if (fn.minBlocksPerSm > 0) out.append(".minnctapersm ").append(fn.minBlocksPerSm).append('\n');
+        out.append("{\n");
         for (var e : counts.entrySet()) {
             out.append("\t.reg ").append(e.getKey().regType()).append(' ').append(e.getKey().prefix())
                     .append('<').append(e.getValue()).append(">;\n");
@@ -216,6 +219,7 @@ public final class PtxPrinter {
                 yield s.toString();
             }
             case BAR -> "bar.sync\t0";
+            case WARP_SYNC -> "bar.warp.sync\t-1";
             case SHFL -> "shfl.sync." + i.attr + ".b32\t" + dst + ", " + o(u[0]) + ", " + o(u[1]) + ", " + o(u[2]) + ", -1";
             case BALLOT -> "vote.sync.ballot.b32\t" + dst + ", " + o(u[0]) + ", -1";
             case REDUX -> "redux.sync." + i.attr + ".s32\t" + dst + ", " + o(u[0]) + ", -1";

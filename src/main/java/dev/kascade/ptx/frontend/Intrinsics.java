@@ -148,6 +148,9 @@ final class Intrinsics {
             case "barrier()V":
                 c.effect(Op.BAR, null);
                 return null;
+            case "syncWarp()V":
+                c.effect(Op.WARP_SYNC, null);
+                return null;
             case "atomicAdd([III)I":
                 return sharedAtomic(a, "add", "s32", Ty.I32);
             case "atomicMax([III)I":

@@ -110,7 +110,7 @@ final class BlockRun {
             }
             Insn i = t.block.insns.get(t.pc);
             switch (i.op) {
-                case BAR, SHFL, BALLOT, REDUX, MMA -> {
+                case BAR, SHFL, BALLOT, REDUX, MMA, WARP_SYNC -> {
                     t.waiting = i;
                     return;
                 }
@@ -178,6 +178,9 @@ final class BlockRun {
                 for (Thread t : lanes) set(t, at.defs[0], acc);
             }
             case MMA -> mma(lanes, at);
+            case WARP_SYNC -> {
+                // a meeting only: every lane has executed everything before it
+            }
             default -> throw new IllegalStateException(at.op.name());
         }
         for (Thread t : lanes) {

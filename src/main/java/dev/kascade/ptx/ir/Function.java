@@ -25,6 +25,10 @@ public final class Function {
     public final List<Block> blocks = new ArrayList<>();
     public final List<Param> params = new ArrayList<>();
     public final Map<String, Shared> shared = new LinkedHashMap<>();
+    /** {@code .maxntid} (0: none), from {@code @Kernel(maxThreads)}. */
+    public int maxThreads;
+    /** {@code .minnctapersm} (0: none), from {@code @Kernel(minBlocksPerSm)}; needs {@link #maxThreads}. */
+    public int minBlocksPerSm;
     private int nextReg;
     private int nextBlock;
 

@@ -53,6 +53,8 @@ public enum Op {
     ATOM(false),
     /** {@code bar.sync 0}. */
     BAR(false),
+    /** {@code bar.warp.sync -1}: a meeting of the warp's 32 lanes, no data. */
+    WARP_SYNC(false),
     /** Warp shuffle; attr is the mode (bfly, down, idx); uses are value, lane/mask operand, clamp. */
     SHFL(false),
     /** {@code vote.sync.ballot.b32}; uses[0] is a predicate. */

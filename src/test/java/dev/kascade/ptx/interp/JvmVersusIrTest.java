@@ -43,6 +43,7 @@ class JvmVersusIrTest {
         @Override public float[] dynamicSharedF32() { throw new UnsupportedOperationException(); }
         @Override public int[] dynamicSharedI32() { throw new UnsupportedOperationException(); }
         @Override public void barrier() { throw new UnsupportedOperationException(); }
+        @Override public void syncWarp() { throw new UnsupportedOperationException(); }
         @Override public int atomicAdd(int[] s, int i, int v) { throw new UnsupportedOperationException(); }
         @Override public int atomicMax(int[] s, int i, int v) { throw new UnsupportedOperationException(); }
         @Override public float atomicAdd(float[] s, int i, float v) { throw new UnsupportedOperationException(); }
