@@ -4,9 +4,9 @@
 # (bf16, 32/8/128, top-k 10%, batch 64, 32K and 128K) in one session, with PyTorch SDPA on the same shapes.
 #
 #   tune-split.sh [BUNDLE]    BUNDLE as for run-h200.sh; results in $OUT (default /tmp/kascade-tune)
-# Each variant "PIPELINED,GATHER[,STAGES]" is selected with -Dkascade.decode.pipelined=true|false,
-# -Dkascade.decode.gatherReduce=never|layer0|always and -Dkascade.decode.asyncStages=0|2|3 (default 0: no cp.async ring),
-# through KASCADE_JAVA_OPTS.
+# Each variant "PIPELINED,GATHER[,STAGES[,MMA]]" is selected with -Dkascade.decode.pipelined=true|false,
+# -Dkascade.decode.gatherReduce=never|layer0|always, -Dkascade.decode.asyncStages=0|2|3 (default 0: no cp.async ring)
+# and -Dkascade.decode.tensorCores=true|false (default false: the FMA kernel in every role), through KASCADE_JAVA_OPTS.
 set -uo pipefail
 HERE="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)"
 B="$(cd "${1:-$HERE/..}" && pwd)"
@@ -20,22 +20,22 @@ BASE_OPTS="-Dkascade.ptx.cache.dir=$OUT/ptx-cache"
 ROUNDS="${ROUNDS:-2}"
 VARIANTS="${VARIANTS:-false,never true,never false,always true,always true,layer0}"
 for v in $VARIANTS; do
-  IFS=, read -r p g a <<< "$v"; a="${a:-0}"
-  export KASCADE_JAVA_OPTS="$BASE_OPTS -Dkascade.decode.pipelined=$p -Dkascade.decode.gatherReduce=$g -Dkascade.decode.asyncStages=$a"
-  echo ">>> decode-check pipelined=$p gatherReduce=$g asyncStages=$a" >&2
-  timeout 120 "$K" decode-check --device cuda --seed 20261130 > "$OUT/check-$p-$g-$a.txt" 2>&1
-  echo "decode-check pipelined=$p gather=$g async=$a rc=$?" | tee -a "$OUT/steps.txt"
+  IFS=, read -r p g a m <<< "$v"; a="${a:-0}"; m="${m:-false}"
+  export KASCADE_JAVA_OPTS="$BASE_OPTS -Dkascade.decode.pipelined=$p -Dkascade.decode.gatherReduce=$g -Dkascade.decode.asyncStages=$a -Dkascade.decode.tensorCores=$m"
+  echo ">>> decode-check pipelined=$p gatherReduce=$g asyncStages=$a tensorCores=$m" >&2
+  timeout 120 "$K" decode-check --device cuda --seed 20261130 > "$OUT/check-$p-$g-$a-$m.txt" 2>&1
+  echo "decode-check pipelined=$p gather=$g async=$a mma=$m rc=$?" | tee -a "$OUT/steps.txt"
 done
 # Timing rounds interleave the variants so drift (clocks, temperature) hits all alike.
 for round in $(seq 1 "$ROUNDS"); do
   for v in $VARIANTS; do
-    IFS=, read -r p g a <<< "$v"; a="${a:-0}"
-    export KASCADE_JAVA_OPTS="$BASE_OPTS -Dkascade.decode.pipelined=$p -Dkascade.decode.gatherReduce=$g -Dkascade.decode.asyncStages=$a"
-    echo ">>> round $round bench pipelined=$p gatherReduce=$g asyncStages=$a" >&2
-    timeout 120 "$K" bench decode --device cuda --dtype bf16 --batches 64 --contexts ${CONTEXTS:-32768,131072} --json \
-      > "$OUT/bench-$round-$p-$g-$a.txt" 2>&1
-    echo "bench round $round pipelined=$p gather=$g async=$a rc=$?" | tee -a "$OUT/steps.txt"
-    grep -oh '{".*}' "$OUT/bench-$round-$p-$g-$a.txt" >> "$RES"
+    IFS=, read -r p g a m <<< "$v"; a="${a:-0}"; m="${m:-false}"
+    export KASCADE_JAVA_OPTS="$BASE_OPTS -Dkascade.decode.pipelined=$p -Dkascade.decode.gatherReduce=$g -Dkascade.decode.asyncStages=$a -Dkascade.decode.tensorCores=$m"
+    echo ">>> round $round bench pipelined=$p gatherReduce=$g asyncStages=$a tensorCores=$m" >&2
+    timeout 120 "$K" bench decode --device cuda --dtype bf16 --batches 64 --contexts ${CONTEXTS:-32768,131072} ${BENCH_ARGS:-} --json \
+      > "$OUT/bench-$round-$p-$g-$a-$m.txt" 2>&1
+    echo "bench round $round pipelined=$p gather=$g async=$a mma=$m rc=$?" | tee -a "$OUT/steps.txt"
+    grep -oh '{".*}' "$OUT/bench-$round-$p-$g-$a-$m.txt" >> "$RES"
   done
 done
 export KASCADE_JAVA_OPTS="$BASE_OPTS"

@@ -23,6 +23,9 @@ public final class AttentionKernels {
                 split("decode_sparse", DecodeMode.SPARSE, "split-K attention over an index set through a head mapping"),
                 split("decode_anchor_sparse", DecodeMode.ANCHOR_SPARSE,
                         "anchor pass 4: attention over its top-k with the scores pass's logits (V gathered only)"),
+                mma("decode_dense_mma", DecodeMode.DENSE, "dense decode with Q K^T and P V on tensor cores (mma.sync)"),
+                mma("decode_layer0_mma", DecodeMode.LAYER0, "layer-0 decode (all logits written) on tensor cores"),
+                mma("decode_sparse_mma", DecodeMode.SPARSE, "reuse decode over an index set on tensor cores"),
                 KernelSpec.of("decode_merge", LseMergeKernel.class, "mergeSplits",
                         Map.of("headDim", DEFAULT_HEAD_DIM, "withValues", true), "log-sum-exp merge of split partials"),
                 KernelSpec.of("decode_merge_lse", LseMergeKernel.class, "mergeSplits",
@@ -31,6 +34,11 @@ public final class AttentionKernels {
                         Map.of("groupSize", DEFAULT_GROUP_SIZE), "GQA post-softmax pooled scores"),
                 KernelSpec.of("decode_topk", TopKSelectKernel.class, "selectTopK", Map.of(),
                         "exact top-k by radix select on float bits, ties to the lower position"));
+    }
+
+    private static KernelSpec mma(String name, DecodeMode mode, String description) {
+        return KernelSpec.of(name, MmaDecodeKernel.class, "decodeMma",
+                mode.mmaConstants(DEFAULT_HEAD_DIM, DEFAULT_GROUP_SIZE, true, SplitTuning.DEFAULT), description);
     }
 
     private static KernelSpec split(String name, DecodeMode mode, String description) {

@@ -50,6 +50,9 @@ public final class DecodeCheck {
     public static List<Case> gpuCases() {
         DecodeShape llama = new DecodeShape(3, 32, 8, 128, 4099);
         int[] three = {4099, 2500, 777};
+        DecodeShape wide = new DecodeShape(20, 32, 8, 128, 1537);
+        int[] twenty = new int[20];
+        for (int b = 0; b < twenty.length; b++) twenty[b] = 1537 - 71 * b; // 1537 down to 188, none a multiple of 64
         return List.of(
                 new Case(Role.DENSE, llama, DType.BF16, three, Budget.PAPER),
                 new Case(Role.LAYER0, llama, DType.BF16, three, Budget.PAPER),
@@ -57,7 +60,11 @@ public final class DecodeCheck {
                 new Case(Role.REUSE, llama, DType.BF16, three, Budget.PAPER),
                 new Case(Role.DENSE, new DecodeShape(2, 8, 8, 64, 3001), DType.F16, new int[] {3001, 1500}, Budget.PAPER),
                 new Case(Role.ANCHOR, new DecodeShape(1, 8, 1, 256, 2049), DType.BF16, new int[] {2049}, Budget.PAPER),
-                new Case(Role.DENSE, new DecodeShape(1, 16, 1, 128, 1000), DType.BF16, new int[] {1000}, Budget.PAPER));
+                new Case(Role.DENSE, new DecodeShape(1, 16, 1, 128, 1000), DType.BF16, new int[] {1000}, Budget.PAPER),
+                // 160 rows (sequence x KV head) >= 132 SMs: the tensor-core kernel's cases (GpuDecode.usesTensorCores)
+                new Case(Role.DENSE, wide, DType.BF16, twenty, Budget.PAPER),
+                new Case(Role.LAYER0, wide, DType.F16, twenty, Budget.PAPER),
+                new Case(Role.REUSE, wide, DType.BF16, twenty, Budget.PAPER));
     }
 
     /** Cases small enough for the CPU emulator (one virtual thread per GPU thread). */

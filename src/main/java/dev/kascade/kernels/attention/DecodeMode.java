@@ -59,4 +59,13 @@ public enum DecodeMode {
                 "gatherReduce", tuning.gatherReduce(this),
                 "keptLogits", keptLogits);
     }
+
+    /** {@link MmaDecodeKernel#decodeMma}'s {@code @Const} values for this mode (dense, layer 0 or sparse). */
+    public Map<String, Object> mmaConstants(int headDim, int blockHeads, boolean kvBf16, SplitTuning tuning) {
+        if (!withValues || keptLogits) {
+            throw new IllegalArgumentException("mode: the tensor-core kernel serves DENSE, LAYER0 and SPARSE, not " + this);
+        }
+        return Map.of("headDim", headDim, "blockHeads", blockHeads, "kvBf16", kvBf16, "writeLogits", writeLogits,
+                "sparse", sparse, "stages", tuning.mmaStages());
+    }
 }

@@ -35,8 +35,11 @@ public final class GpuDecode implements AutoCloseable {
     public static final int KERNEL_K_MULTIPLE = 128;
     /** The sparse pass targets {@code blocksPerSm / SPARSE_GRID_DIVISOR} blocks per SM ({@link #sparsePlan}). */
     public static final int SPARSE_GRID_DIVISOR = 4;
+    /** The tensor-core kernel's grid target, in percent of the FMA kernel's ({@link #plan(DecodeMode, int, int)}). */
+    public static final int MMA_GRID_PERCENT = 150;
 
     private static final Method SPLIT = method(SplitDecodeKernel.class, "decodeSplit");
+    private static final Method SPLIT_MMA = method(MmaDecodeKernel.class, "decodeMma");
     private static final Method MERGE = method(LseMergeKernel.class, "mergeSplits");
     private static final Method POOL = method(PooledScoreKernel.class, "poolScores");
     private static final Method SELECT = method(TopKSelectKernel.class, "selectTopK");
@@ -96,7 +99,7 @@ public final class GpuDecode implements AutoCloseable {
         SplitPlan.choose(1, 1, shape.headDim(), smCount, blocksPerSm, minKeysPerSplit); // validates the knobs
         this.qScale = (float) (1.0 / Math.sqrt(shape.headDim()) / Math.log(2.0));
         int rows = shape.batch() * shape.kvHeads() * shape.groupParts();
-        int maxSplits = SplitPlan.maxSplits(rows, smCount, blocksPerSm);
+        int maxSplits = SplitPlan.maxSplits(rows, smCount, Math.max(blocksPerSm, blocksPerSm * MMA_GRID_PERCENT / 100));
         long heads = (long) shape.batch() * shape.qHeads();
         this.partialOut = F32Buffer.allocate(arena, heads * maxSplits * shape.headDim());
         this.partialLse = F32Buffer.allocate(arena, heads * maxSplits);
@@ -150,10 +153,34 @@ public final class GpuDecode implements AutoCloseable {
                 I32Buffer.allocate(arena, shape.batch()), kMax);
     }
 
-    /** The split plan used for rows of at most {@code maxKeys} keys (for benchmarks and reports). */
+    /** The split plan of dense decode over rows of at most {@code maxKeys} keys (for benchmarks and reports). */
     public SplitPlan plan(int maxKeys) {
-        return SplitPlan.choose(shape.batch() * shape.kvHeads() * shape.groupParts(), maxKeys, shape.headDim(),
-                smCount, blocksPerSm, minKeysPerSplit);
+        return plan(DecodeMode.DENSE, maxKeys, blocksPerSm);
+    }
+
+    /**
+     * The plan of {@code mode} for a grid target of {@code target} blocks per SM: the FMA kernel's as given, the
+     * tensor-core kernel's {@value #MMA_GRID_PERCENT}% of it (its blocks are shorter-lived; measured on the H200,
+     * bf16, 32/8/128, batch 64, 2026-11-29: dense 1.882 / 1.893 / 1.900 / 1.896 / 1.897 ms at 32K with 24 / 32 /
+     * 40 / 48 / 64 blocks per SM in one session, 1.941 / 1.939 vs 1.960 with 24 / 32 vs 16 in another;
+     * docs/gpu-decode.md).
+     */
+    private SplitPlan plan(DecodeMode mode, int maxKeys, int target) {
+        int rows = shape.batch() * shape.kvHeads() * shape.groupParts();
+        int blocks = usesTensorCores(mode) ? Math.max(1, target * MMA_GRID_PERCENT / 100) : target;
+        return SplitPlan.choose(rows, maxKeys, shape.headDim(), smCount, blocks, minKeysPerSplit);
+    }
+
+    /**
+     * Whether {@code mode} runs {@link MmaDecodeKernel}: where the tuning allows it, the head dim is served, and there
+     * are at least as many rows (sequence x head block) as SMs. With fewer rows the FMA kernel is as fast or faster
+     * (H200, 2026-11-29: batch 8, 64 rows: dense 0.272 vs 0.280 ms at 32K, 0.990 vs 0.983 at 128K; batch 1, 8 rows:
+     * 0.165 vs 0.195 ms at 128K); at batch 64 (512 rows) the FMA kernel is the slower one (1.975 vs 1.934 ms at 32K,
+     * 8.15 vs 7.62 ms at 128K).
+     */
+    public boolean usesTensorCores(DecodeMode mode) {
+        return tuning.tensorCores(mode, shape.headDim())
+                && (long) shape.batch() * shape.kvHeads() * shape.groupParts() >= smCount;
     }
 
     /**
@@ -164,8 +191,7 @@ public final class GpuDecode implements AutoCloseable {
      * 0.254 with 2 (4).
      */
     public SplitPlan sparsePlan(int maxCount) {
-        return SplitPlan.choose(shape.batch() * shape.kvHeads() * shape.groupParts(), maxCount, shape.headDim(),
-                smCount, Math.max(1, blocksPerSm / SPARSE_GRID_DIVISOR), minKeysPerSplit);
+        return plan(DecodeMode.SPARSE, maxCount, Math.max(1, blocksPerSm / SPARSE_GRID_DIVISOR));
     }
 
     // ------------------------------------------------------------------------------------------ roles
@@ -221,10 +247,9 @@ public final class GpuDecode implements AutoCloseable {
     public List<KernelLaunch> denseLaunches(F32Buffer q, KvLayer kv, I32Buffer lengths, F32Buffer out) {
         int maxLength = checkInputs(q, kv, lengths);
         checkOutput(out);
-        SplitPlan plan = plan(maxLength);
+        SplitPlan plan = plan(DecodeMode.DENSE, maxLength, blocksPerSm);
         List<KernelLaunch> launches = new ArrayList<>();
-        launches.add(split(DecodeMode.DENSE, plan, q, kv, lengths, noIndices, identityMap, 1));
-        launches.add(merge(plan, lengths, out, true));
+        launches.addAll(attend(DecodeMode.DENSE, plan, q, kv, lengths, noIndices, identityMap, 1, out));
         return launches;
     }
 
@@ -260,10 +285,9 @@ public final class GpuDecode implements AutoCloseable {
         checkOutput(out);
         int[] budgets = budgets(lengths, sets);
         ensureScoreBuffers();
-        SplitPlan plan = plan(maxLength);
+        SplitPlan plan = plan(DecodeMode.LAYER0, maxLength, blocksPerSm);
         List<KernelLaunch> launches = new ArrayList<>();
-        launches.add(split(DecodeMode.LAYER0, plan, q, kv, lengths, noIndices, identityMap, 1));
-        launches.add(merge(plan, lengths, out, true));
+        launches.addAll(attend(DecodeMode.LAYER0, plan, q, kv, lengths, noIndices, identityMap, 1, out));
         launches.addAll(select(lengths, maxLength, sets, budgets));
         return launches;
     }
@@ -273,10 +297,9 @@ public final class GpuDecode implements AutoCloseable {
         checkOutput(out);
         int[] budgets = budgets(lengths, sets);
         ensureScoreBuffers();
-        SplitPlan plan = plan(maxLength);
+        SplitPlan plan = plan(DecodeMode.ANCHOR_SCORES, maxLength, blocksPerSm);
         List<KernelLaunch> launches = new ArrayList<>();
-        launches.add(split(DecodeMode.ANCHOR_SCORES, plan, q, kv, lengths, noIndices, identityMap, 1));
-        launches.add(merge(plan, lengths, noOutput, false));
+        launches.addAll(attend(DecodeMode.ANCHOR_SCORES, plan, q, kv, lengths, noIndices, identityMap, 1, noOutput));
         launches.addAll(select(lengths, maxLength, sets, budgets));
         launches.addAll(sparse(DecodeMode.ANCHOR_SPARSE, q, kv, sets, identityMap, max(budgets), out));
         return launches;
@@ -289,26 +312,45 @@ public final class GpuDecode implements AutoCloseable {
 
     // ------------------------------------------------------------------------------------------ steps
 
-    private KernelLaunch split(DecodeMode mode, SplitPlan plan, F32Buffer q, KvLayer kv, I32Buffer keyCounts,
-                               I32Buffer indices, I32Buffer map, int kMax) {
+    /**
+     * The split-K pass of {@code mode} over {@code keyCounts[b]} keys per sequence and the LSE merge after it:
+     * {@link MmaDecodeKernel} (strided splits) where {@link #usesTensorCores} holds, else
+     * {@link SplitDecodeKernel} (contiguous splits), both on {@code plan}'s grid.
+     */
+    private List<KernelLaunch> attend(DecodeMode mode, SplitPlan plan, F32Buffer q, KvLayer kv, I32Buffer keyCounts,
+                                      I32Buffer indices, I32Buffer map, int kMax, F32Buffer out) {
         int headBlocks = shape.kvHeads() * shape.groupParts();
+        String name = "split_" + mode.name().toLowerCase(java.util.Locale.ROOT);
+        F32Buffer logitsOut = logits == null ? noOutput : logits;
+        boolean bf16 = kv.dtype() == DType.BF16;
+        if (usesTensorCores(mode)) {
+            int stages = tuning.mmaStages();
+            KernelLaunch split = new KernelLaunch(name, SPLIT_MMA,
+                    new LaunchConfig(plan.splits(), headBlocks, shape.batch(), MmaDecodeKernel.THREADS, 1,
+                            MmaDecodeKernel.dynamicSharedBytes(shape.headDim(), stages)),
+                    q, kv.kWords(), kv.vWords(), keyCounts, indices, map, partialOut, partialLse, logitsOut,
+                    shape.kvHeads(), shape.groupParts(), shape.capacity(), kMax, plan.splits(), scoreStride(), qScale,
+                    shape.headDim(), shape.blockHeads(), bf16, mode.writeLogits(), mode.sparse(), stages);
+            // strided splits: split s holds keys when s * BLOCK_KEYS < n
+            return List.of(split, merge(keyCounts, out, MmaDecodeKernel.BLOCK_KEYS, plan.splits(), true));
+        }
         int stages = tuning.asyncStages(shape.blockHeads());
-        return new KernelLaunch("split_" + mode.name().toLowerCase(java.util.Locale.ROOT), SPLIT,
-                new LaunchConfig(plan.splits(), headBlocks, shape.batch(), SplitDecodeKernel.THREADS, 1,
-                        stages * SplitDecodeKernel.RING_STAGE_BYTES),
-                q, kv.kWords(), kv.vWords(), keyCounts, indices, map,
-                partialOut, partialLse, logits == null ? noOutput : logits,
-                shape.kvHeads(), shape.groupParts(), shape.capacity(), kMax, plan.keysPerSplit(), plan.splits(),
-                scoreStride(), qScale, shape.headDim(), shape.blockHeads(), kv.dtype() == DType.BF16,
-                mode.withValues(), mode.writeLogits(), mode.sparse(), tuning.pipelined(shape.blockHeads()),
-                stages, tuning.gatherReduce(mode), mode.keptLogits());
+        return List.of(new KernelLaunch(name, SPLIT,
+                        new LaunchConfig(plan.splits(), headBlocks, shape.batch(), SplitDecodeKernel.THREADS, 1,
+                                stages * SplitDecodeKernel.RING_STAGE_BYTES),
+                        q, kv.kWords(), kv.vWords(), keyCounts, indices, map, partialOut, partialLse, logitsOut,
+                        shape.kvHeads(), shape.groupParts(), shape.capacity(), kMax, plan.keysPerSplit(), plan.splits(),
+                        scoreStride(), qScale, shape.headDim(), shape.blockHeads(), bf16,
+                        mode.withValues(), mode.writeLogits(), mode.sparse(), tuning.pipelined(shape.blockHeads()),
+                        stages, tuning.gatherReduce(mode), mode.keptLogits()),
+                merge(keyCounts, out, plan.keysPerSplit(), plan.splits(), mode.withValues()));
     }
 
-    private KernelLaunch merge(SplitPlan plan, I32Buffer keyCounts, F32Buffer out, boolean withValues) {
+    private KernelLaunch merge(I32Buffer keyCounts, F32Buffer out, int keysPerSplit, int splits, boolean withValues) {
         return new KernelLaunch("merge", MERGE, new LaunchConfig(shape.qHeads(), shape.batch(), 1, LseMergeKernel.THREADS, 1,
-                LseMergeKernel.dynamicSharedBytes(plan.splits())),
-                partialOut, partialLse, keyCounts, out, lse, shape.qHeads(), plan.keysPerSplit(), plan.splits(),
-                shape.headDim(), withValues);
+                LseMergeKernel.dynamicSharedBytes(splits)),
+                partialOut, partialLse, keyCounts, out, lse, shape.qHeads(), keysPerSplit, splits, shape.headDim(),
+                withValues);
     }
 
     /** Writes the budgets into {@code sets.counts} (host) and returns the pool and top-k launches. */
@@ -332,9 +374,8 @@ public final class GpuDecode implements AutoCloseable {
 
     private List<KernelLaunch> sparse(DecodeMode mode, F32Buffer q, KvLayer kv, IndexSets sets, I32Buffer map, int maxCount,
                                       F32Buffer out) {
-        SplitPlan plan = sparsePlan(maxCount);
-        return List.of(split(mode, plan, q, kv, sets.counts(), sets.indices(), map, sets.kMax()),
-                merge(plan, sets.counts(), out, true));
+        SplitPlan plan = plan(mode, maxCount, Math.max(1, blocksPerSm / SPARSE_GRID_DIVISOR));
+        return attend(mode, plan, q, kv, sets.counts(), sets.indices(), map, sets.kMax(), out);
     }
 
     private void ensureScoreBuffers() {

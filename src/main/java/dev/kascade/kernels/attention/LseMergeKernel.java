@@ -45,7 +45,9 @@ public final class LseMergeKernel {
         int b = ctx.blockIdxY();
         int t = ctx.threadIdx();
         int count = keyCounts.get(b);
+        // splits that hold keys (MmaDecodeKernel's strided splits: keysPerSplit is their step, and up to numSplits)
         int used = (count + keysPerSplit - 1) / keysPerSplit;
+        used = used < numSplits ? used : numSplits;
         long head = (long) b * qHeads + h;
         long row = head * numSplits;
         float[] weight = ctx.dynamicSharedF32(); // numSplits floats

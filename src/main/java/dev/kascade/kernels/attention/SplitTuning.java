@@ -15,7 +15,10 @@ import java.util.Locale;
  *   <li>{@code gather}: in which modes that read V the partial dots are reduce-scattered and the probabilities
  *       all-gathered (30 shuffles and 1 + r exp2 per lane and step) instead of every dot being all-reduced (64
  *       shuffles and UNROLL x r + r exp2). Only shapes with one value per lane use it
- *       ({@code UNROLL x heads per block == d/8}, e.g. d 128 with r 4); others ignore it.</li>
+ *       ({@code UNROLL x heads per block == d/8}, e.g. d 128 with r 4); others ignore it;</li>
+ *   <li>{@code tensorCores}: the dense, layer-0 and reuse roles run {@link MmaDecodeKernel} (Q K^T and P V by
+ *       {@code mma.sync}, d 64 and 128) instead of the FMA kernel, with a {@code cp.async} ring of
+ *       {@link #mmaStages()} stages; the anchor passes and d 256 keep the FMA kernel.</li>
  * </ul>
  * Measured on the H200 (bf16, 32/8/128, batch 64, 32K, 2026-11-29; docs/gpu-decode.md): pipelining helps every
  * mode (dense 2.141 -> 2.018 ms, layer 0 2.99 -> 2.54, reuse 0.271 -> 0.264); the gather path helps layer 0
@@ -24,23 +27,26 @@ import java.util.Locale;
  * cp.async ring then beat register pipelining in every mode at 32K (dense 1.999 -> 1.976 ms, layer 0 2.45 -> 2.41,
  * anchor scores 1.140 -> 1.106, reuse 0.254 -> 0.248; 128 instead of 168 registers, 16 warps per SM) and tied at
  * 128K; three stages were no better. Hence {@link #DEFAULT} = two-stage ring, gather in layer 0 only (register
- * pipelining remains the choice for shapes the ring does not serve, and with {@code asyncStages = 0}).
+ * pipelining remains the choice for shapes the ring does not serve, and with {@code asyncStages = 0}), and the
+ * tensor-core kernel where it runs (dense 1.975 -> 1.934 ms at 32K, 8.15-8.25 -> 7.62 ms at 128K; reuse 0.246 ->
+ * 0.242 ms; see {@link GpuDecode#usesTensorCores} for where).
  *
  * <p>{@link #current()} reads the system properties {@code kascade.decode.pipelined} (true/false),
- * {@code kascade.decode.asyncStages} (0, 2 or 3) and {@code kascade.decode.gatherReduce} (never/layer0/always),
- * defaulting to {@link #DEFAULT}, so the H200 benchmark ({@code benchmarks/gpu/tune-split.sh}) can compare the
+ * {@code kascade.decode.asyncStages} (0, 2 or 3), {@code kascade.decode.gatherReduce} (never/layer0/always) and
+ * {@code kascade.decode.tensorCores} (true/false), defaulting to {@link #DEFAULT}, so the H200 benchmark ({@code benchmarks/gpu/tune-split.sh}) can compare the
  * variants in one session.
  *
  * @param pipelined software-pipelined K/V loads (register double-buffering)
  * @param asyncStages stages of the {@code cp.async} ring (0: no asynchronous copies), where the shape allows it
  * @param gather    modes that use reduce-scatter + all-gather where the shape allows it
+ * @param tensorCores dense, layer 0 and reuse on {@link MmaDecodeKernel} where it serves the head dim
  */
-public record SplitTuning(boolean pipelined, int asyncStages, Gather gather) {
+public record SplitTuning(boolean pipelined, int asyncStages, Gather gather, boolean tensorCores) {
     /** Which modes with V use the reduce-scatter / all-gather path (the anchor scores pass always does). */
     public enum Gather { NEVER, LAYER0, ALWAYS }
 
     /** The choice measured fastest on the H200 (see the class comment). */
-    public static final SplitTuning DEFAULT = new SplitTuning(true, 2, Gather.LAYER0);
+    public static final SplitTuning DEFAULT = new SplitTuning(true, 2, Gather.LAYER0, true);
 
     /** Most ring stages: the kernel delays the loads' positions by at most two steps (loads two steps ahead). */
     public static final int MAX_ASYNC_STAGES = 3;
@@ -62,17 +68,30 @@ public record SplitTuning(boolean pipelined, int asyncStages, Gather gather) {
         this(pipelined, 0, gather);
     }
 
-    /** {@link #DEFAULT}, with either choice overridden by its system property when set. */
+    /** The FMA kernel in every role. */
+    public SplitTuning(boolean pipelined, int asyncStages, Gather gather) {
+        this(pipelined, asyncStages, gather, false);
+    }
+
+    /** This tuning with the tensor-core kernel switched on or off. */
+    public SplitTuning withTensorCores(boolean on) {
+        return new SplitTuning(pipelined, asyncStages, gather, on);
+    }
+
+    /** Whether {@code mode} at head dim {@code headDim} runs {@link MmaDecodeKernel}. */
+    public boolean tensorCores(DecodeMode mode, int headDim) {
+        return tensorCores && MmaDecodeKernel.supports(headDim)
+                && (mode == DecodeMode.DENSE || mode == DecodeMode.LAYER0 || mode == DecodeMode.SPARSE);
+    }
+
+    /** Ring stages of {@link MmaDecodeKernel}, which always copies through a ring: {@code asyncStages}, or 2 when 0. */
+    public int mmaStages() {
+        return asyncStages == 0 ? 2 : asyncStages;
+    }
+
+    /** {@link #DEFAULT}, with each choice overridden by its system property when set. */
     public static SplitTuning current() {
-        String p = System.getProperty("kascade.decode.pipelined");
-        boolean pipelined = DEFAULT.pipelined;
-        if (p != null && !p.isBlank()) {
-            pipelined = switch (p.trim().toLowerCase(Locale.ROOT)) {
-                case "true" -> true;
-                case "false" -> false;
-                default -> throw new IllegalArgumentException("kascade.decode.pipelined: expected true or false but got '" + p + "'");
-            };
-        }
+        boolean pipelined = booleanProperty("kascade.decode.pipelined", DEFAULT.pipelined);
         int asyncStages = DEFAULT.asyncStages;
         String a = System.getProperty("kascade.decode.asyncStages");
         if (a != null && !a.isBlank()) {
@@ -97,7 +116,19 @@ public record SplitTuning(boolean pipelined, int asyncStages, Gather gather) {
                         "kascade.decode.gatherReduce: expected never, layer0 or always but got '" + g + "'");
             };
         }
-        return new SplitTuning(pipelined, asyncStages, gather);
+        boolean tensorCores = booleanProperty("kascade.decode.tensorCores", DEFAULT.tensorCores);
+        return new SplitTuning(pipelined, asyncStages, gather, tensorCores);
+    }
+
+    /** System property {@code name} as true or false ({@code otherwise} when unset or blank). */
+    private static boolean booleanProperty(String name, boolean otherwise) {
+        String v = System.getProperty(name);
+        if (v == null || v.isBlank()) return otherwise;
+        return switch (v.trim().toLowerCase(Locale.ROOT)) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw new IllegalArgumentException(name + ": expected true or false but got '" + v + "'");
+        };
     }
 
     /**
@@ -129,6 +160,7 @@ public record SplitTuning(boolean pipelined, int asyncStages, Gather gather) {
 
     /** Short label for logs and benchmark records, e.g. {@code pipelined,gather=layer0}. */
     public String label() {
-        return (asyncStages > 0 ? "async" + asyncStages : pipelined ? "pipelined" : "plain") + ",gather=" + gather.name().toLowerCase(Locale.ROOT);
+        return (asyncStages > 0 ? "async" + asyncStages : pipelined ? "pipelined" : "plain") + ",gather="
+                + gather.name().toLowerCase(Locale.ROOT) + (tensorCores ? ",mma" : "");
     }
 }

@@ -72,8 +72,8 @@ class SplitTuningTest {
         try {
             System.setProperty(p, String.valueOf(!SplitTuning.DEFAULT.pipelined()));
             System.setProperty(g, "always");
-            assertEquals(new SplitTuning(!SplitTuning.DEFAULT.pipelined(), SplitTuning.DEFAULT.asyncStages(), SplitTuning.Gather.ALWAYS),
-                    SplitTuning.current());
+            assertEquals(new SplitTuning(!SplitTuning.DEFAULT.pipelined(), SplitTuning.DEFAULT.asyncStages(), SplitTuning.Gather.ALWAYS,
+                    SplitTuning.DEFAULT.tensorCores()), SplitTuning.current());
             System.setProperty(g, "false");
             assertEquals(SplitTuning.Gather.NEVER, SplitTuning.current().gather());
             System.setProperty(p, "sometimes");
@@ -105,6 +105,33 @@ class SplitTuningTest {
         } finally {
             restore(a, beforeA);
         }
+        String m = "kascade.decode.tensorCores";
+        String beforeM = System.getProperty(m);
+        try {
+            System.setProperty(m, "false");
+            assertTrue(!SplitTuning.current().tensorCores());
+            System.setProperty(m, "true");
+            assertTrue(SplitTuning.current().tensorCores());
+            System.setProperty(m, "yes");
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, SplitTuning::current);
+            assertTrue(e.getMessage().contains(m) && e.getMessage().contains("yes"), e.getMessage());
+        } finally {
+            restore(m, beforeM);
+        }
+    }
+
+    @Test
+    void tensorCoresServeDenseLayer0AndReuseAtHeadDims64And128Only() {
+        SplitTuning on = SplitTuning.DEFAULT.withTensorCores(true);
+        for (DecodeMode mode : DecodeMode.values()) {
+            boolean served = mode == DecodeMode.DENSE || mode == DecodeMode.LAYER0 || mode == DecodeMode.SPARSE;
+            assertEquals(served, on.tensorCores(mode, 128), mode.name());
+            assertEquals(served, on.tensorCores(mode, 64), mode.name());
+            assertTrue(!on.tensorCores(mode, 256), mode + " d 256: the FMA kernel");
+            assertTrue(!on.withTensorCores(false).tensorCores(mode, 128), mode + " switched off");
+        }
+        assertEquals(2, new SplitTuning(true, 0, SplitTuning.Gather.NEVER, true).mmaStages(), "the ring is the kernel's only load path");
+        assertEquals(3, new SplitTuning(true, 3, SplitTuning.Gather.NEVER, true).mmaStages());
     }
 
     @Test
@@ -114,7 +141,8 @@ class SplitTuningTest {
             assertTrue(new SplitTuning(true, SplitTuning.Gather.ALWAYS).gatherReduce(mode));
             assertTrue(!new SplitTuning(true, SplitTuning.Gather.NEVER).gatherReduce(mode));
         }
-        assertEquals("async2,gather=layer0", SplitTuning.DEFAULT.label());
+        assertEquals("async2,gather=layer0,mma", SplitTuning.DEFAULT.label());
+        assertEquals("async2,gather=layer0", SplitTuning.DEFAULT.withTensorCores(false).label());
         assertEquals(2, SplitTuning.DEFAULT.asyncStages(4));
         assertEquals(0, SplitTuning.DEFAULT.asyncStages(8), "8 heads per block: no room for the ring's registers");
         assertTrue(!SplitTuning.DEFAULT.pipelined(4), "where the ring applies it replaces register pipelining");

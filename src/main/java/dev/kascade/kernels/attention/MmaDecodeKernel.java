@@ -1,0 +1,435 @@
+package dev.kascade.kernels.attention;
+
+import dev.kascade.kernel.Const;
+import dev.kascade.kernel.F32Buffer;
+import dev.kascade.kernel.I32Buffer;
+import dev.kascade.kernel.Kernel;
+import dev.kascade.kernel.KernelContext;
+import dev.kascade.kernel.ReadOnly;
+
+/**
+ * Split-K flash-decoding with Q K^T and P V on tensor cores ({@code mma.sync.m16n8k16}): the dense, layer-0 and
+ * reuse (sparse) roles for head dims 64 and 128. Same grid, partial outputs, partial LSEs and logits as
+ * {@link SplitDecodeKernel#decodeSplit}, so the LSE merge and the top-k that follow are unchanged (the merge is
+ * told {@link #BLOCK_KEYS} as the split size: splits are strided); the anchor passes (scores only, kept logits)
+ * stay on {@link SplitDecodeKernel}. {@link GpuDecode#usesTensorCores} says where it runs.
+ *
+ * <p>Why: the FMA kernel issues about 600 instructions per 8 keys and warp (dots, their shuffle reductions, P V),
+ * so issue, not DRAM, set its pace (docs/gpu-decode.md). Here a warp's 16 keys cost 2 d/8 {@code mma} for Q K^T
+ * and 2 d/8 for P V plus one online-softmax step, with two shuffles for the row maximum. Measured on the H200 (bf16,
+ * 32/8/128, batch 64): dense 1.975 -> 1.934 ms at 32K, 8.15-8.25 -> 7.62 ms at 128K against the FMA kernel.
+ *
+ * <p>Accuracy: the operands of an {@code mma} are bf16 (or f16), but q arrives in f32 and the probabilities are
+ * f32. Both are split into a high and a low half ({@code x = hi + lo}, each rounded to the cache's type), and each
+ * product is two {@code mma} with f32 accumulation, so logits and outputs keep about 16 significant bits of q and
+ * p, within {@link DecodeCheck}'s f32 tolerance. (FlashAttention rounds P to 16 bits instead; with a bf16 P the
+ * float64 checks here fail. The extra {@code mma} are cheap: the tensor cores are otherwise idle.)
+ */
+public final class MmaDecodeKernel {
+    private MmaDecodeKernel() {
+    }
+
+    /** Warps per block. */
+    public static final int WARPS = 4;
+    /** Threads per block. */
+    public static final int THREADS = WARPS * KernelContext.WARP_SIZE;
+    /** Keys a warp takes per step: two n8 key tiles of Q K^T, which are one k16 step of P V. */
+    public static final int WARP_KEYS = 16;
+    /** Keys a block takes per step. */
+    public static final int BLOCK_KEYS = WARPS * WARP_KEYS;
+
+    /** Head dims this kernel serves (d 256 would need 128 accumulators and a 64 KB ring stage per block). */
+    public static boolean supports(int headDim) {
+        return headDim == 64 || headDim == 128;
+    }
+
+    /**
+     * 16-byte chunks each lane copies per step: K d/16 (two key tiles, d/32 chunks of each), V d/16 (four rows,
+     * d/64 chunks of each).
+     */
+    public static int chunksPerLane(int headDim) {
+        return headDim / 8;
+    }
+
+    /** Bytes of one stage of the {@code cp.async} ring per block (32 KB for d 128). */
+    public static int ringStageBytes(int headDim) {
+        return WARPS * KernelContext.WARP_SIZE * chunksPerLane(headDim) * 16;
+    }
+
+    /**
+     * Dynamic shared memory of a launch: the ring, then q's fragments (each lane's hi and lo halves: d/4 words per
+     * lane, 4 KB for d 128). The warps' merge at the end reuses the ring (at most 4 x 8 x d + 64 floats).
+     */
+    public static int dynamicSharedBytes(int headDim, int stages) {
+        return stages * ringStageBytes(headDim) + KernelContext.WARP_SIZE * (headDim / 4) * 4;
+    }
+
+    /** Word index of a lane's four words of q fragment group {@code i} (k-steps 2i, 2i+1), {@code half} 0 hi, 1 lo. */
+    static int qIndex(int qWords, int i, int half, int lane) {
+        return qWords + ((2 * i + half) * KernelContext.WARP_SIZE + lane) * 4;
+    }
+
+    /** Word index where a warp's part of a ring stage starts: 16 K rows, then the lanes' V chunks. */
+    static int stageBase(int headDim, int stages, int warp, int stage) {
+        return (warp * stages + stage) * (KernelContext.WARP_SIZE * chunksPerLane(headDim) * 4);
+    }
+
+    /**
+     * Word index of chunk {@code chunk} of the warp's K row {@code row} (0..15) in the ring. Rows are stored whole,
+     * chunks XOR-swizzled by the row's parity ({@code chunk ^ 4 (row & 1)}) so that the 8 lanes of a 16-byte
+     * shared load phase (rows g, g+1, chunks 4i + t) hit 8 different bank quads.
+     */
+    static int kRingIndex(int headDim, int stages, int warp, int stage, int row, int chunk) {
+        return stageBase(headDim, stages, warp, stage) + (row * (headDim / 8) + (chunk ^ ((row & 1) << 2))) * 4;
+    }
+
+    /**
+     * Word index of chunk {@code chunk} of the warp's V row {@code row} in the ring, after its 16 K rows; chunks
+     * swizzled as {@code chunk ^ 2 ((row >> 1) & 3)}, so that a load phase (rows 2t + c for t = 0..3, chunks 2p,
+     * 2p + 1) hits 8 different bank quads.
+     */
+    static int vRingIndex(int headDim, int stages, int warp, int stage, int row, int chunk) {
+        return stageBase(headDim, stages, warp, stage) + WARP_KEYS * headDim / 2
+                + (row * (headDim / 8) + (chunk ^ (((row >> 1) & 3) << 1))) * 4;
+    }
+
+    /** bf16x2 (or f16x2) of the low halves of two words: {@code a}'s in bits 0..15, {@code b}'s in 16..31. */
+    static int lowHalves(int a, int b) {
+        return (a & 0xFFFF) | (b << 16);
+    }
+
+    /** bf16x2 (or f16x2) of the high halves of two words: {@code a}'s in bits 0..15, {@code b}'s in 16..31. */
+    static int highHalves(int a, int b) {
+        return (a >>> 16) | (b & 0xFFFF0000);
+    }
+
+    /** Two floats rounded to the cache's 16-bit type and packed, {@code lo} in bits 0..15. */
+    static int pack(boolean bf16, float lo, float hi) {
+        return bf16 ? KernelContext.packBf16x2(lo, hi) : KernelContext.packF16x2(lo, hi);
+    }
+
+    /** What {@link #pack} lost: the packed rounding errors of {@code lo} and {@code hi} (the low halves). */
+    static int packRemainder(boolean bf16, int packed, float lo, float hi) {
+        float l = bf16 ? KernelContext.lowBf16(packed) : KernelContext.lowF16(packed);
+        float h = bf16 ? KernelContext.highBf16(packed) : KernelContext.highF16(packed);
+        return pack(bf16, lo - l, hi - h);
+    }
+
+    /*
+     * Thread layout: grid (split, kvHead g x groupParts, batch b); 128 threads = 4 warps. Block `split` takes the
+     * 64-key steps split, split + numSplits, ... of its row (strided splits); in a step, warp w takes keys
+     * tile + 16w .. + 15. Lane (g, t) = (lane / 4, lane % 4) in the mma fragment layout: g is a query row (head
+     * firstHead + g; rows >= blockHeads and 8..15 are zero) and, for K, a key of an n8 tile; t picks dims.
+     *   Q K^T: S (16 heads x 8 keys) = Q (16 x d) K^T (d x 8 keys), d/16 k-steps. Dims are permuted so that each
+     *   lane's B fragments are whole 16-byte chunks of its key's row: lane t reads chunks 4i + t (i < d/32) of key
+     *   g, and k-step 2i + h takes words 2h, 2h+1 of chunk 4i + t; q's A fragments (shared memory, written once by
+     *   warp 0) hold the same dims. q is split into hi + lo halves (two mma per k-step, four accumulator chains).
+     *   P V: O (16 x d) += P (16 heads x 16 keys) V (16 keys x d): P's A fragment is S's C fragment of the two key
+     *   tiles (rows g, keys 2t, 2t+1 and 8 + 2t, 8 + 2t + 1), as in FlashAttention-2, so probabilities never leave
+     *   the lane. V's B fragment for n8 tile nt = 8i + e holds keys 2t, 2t+1 (and +8) of dim 8 (g + 8i) + e: lane
+     *   (g, t) reads chunk g + 8i of rows 2t, 2t+1, 2t+8, 2t+9 and pairs the halves of two rows with a byte
+     *   permute. Its accumulators are then dims 64i + 16t + e and 64i + 16t + 8 + e of head g.
+     * Memory traffic per key: 2d bytes of K and 2d of V, each read once for all the block's heads, by 16-byte
+     * cp.async.cg copies of whole rows (each 8-lane phase one 128-byte line; + 4 bytes of index when sparse);
+     * fragments are read back from other lanes' copies (swizzled, conflict-free), so the warp meets at syncWarp
+     * after each wait and before each copy. Per (split, head) one partial row of d floats and one LSE; layer 0 writes
+     * 4 bytes per key and head.
+     * Algorithm: the copies run stages - 1 steps ahead into a ring in dynamic shared memory (ringStageBytes per
+     * stage; q is staged after the first copies, so their latency overlaps it); per step: S by mma; keys past the
+     * row's end are dropped; the row max over the 4 lanes of a row (2 shuffles); rescale only when some row's max
+     * grew (warp ballot); p = exp2(s - max) (logits are base-2 units of the scaled score, q pre-scaled by qScale);
+     * O += P V by mma, p split into hi + lo. After the loop: row sums over the 4 lanes, warps merged through shared
+     * memory (reusing the ring), one partial row per head; LseMergeKernel merges the splits.
+     */
+    @Kernel(maxThreads = THREADS, minBlocksPerSm = 3)
+    public static void decodeMma(KernelContext ctx,
+                                 @ReadOnly F32Buffer q, @ReadOnly I32Buffer kCache, @ReadOnly I32Buffer vCache,
+                                 @ReadOnly I32Buffer keyCounts, @ReadOnly I32Buffer indices,
+                                 @ReadOnly I32Buffer headMap,
+                                 F32Buffer partialOut, F32Buffer partialLse, F32Buffer logits,
+                                 int kvHeads, int groupParts, int capacity, int kMax, int numSplits, int logitsStride,
+                                 float qScale,
+                                 @Const int headDim, @Const int blockHeads, @Const boolean kvBf16,
+                                 @Const boolean writeLogits, @Const boolean sparse, @Const int stages) {
+        int split = ctx.blockIdx();
+        int headBlock = ctx.blockIdxY(); // (KV head, part of its query group)
+        int b = ctx.blockIdxZ();
+        // Strided splits: block `split` takes the steps split, split + numSplits, ... of BLOCK_KEYS keys, so the
+        // blocks of one row, which run at the same time, read neighbouring memory (measured 0.5-0.8% faster than
+        // contiguous splits, docs/gpu-decode.md); the merge is told BLOCK_KEYS as the split size.
+        int start = split * BLOCK_KEYS;
+        int end = keyCounts.get(b);
+        int step = numSplits * BLOCK_KEYS;
+        if (start >= end) {
+            return; // the whole block: this sequence is shorter than the longest one; merge skips the split
+        }
+        int lane = ctx.laneId();
+        int warp = ctx.warpId();
+        int g = lane >> 2;
+        int t = lane & 3;
+        int kvHead = headBlock / groupParts;
+        int qHeads = kvHeads * groupParts * blockHeads;
+        int firstHead = headBlock * blockHeads;
+        boolean rowValid = g < blockHeads;
+        int[] smem = ctx.dynamicSharedI32();
+        int qWords = stages * ringStageBytes(headDim) / 4;
+        long rowBase = ((long) b * kvHeads + kvHead) * capacity;
+        long listBase = sparse ? ((long) b * kvHeads + headMap.get(kvHead)) * kMax : 0L;
+        int lead = stages - 1; // steps the copies run ahead
+
+        int[] gather = new int[8]; // sparse: the cache rows of copy m of the next step to copy (d/16 per lane)
+        if (sparse) {
+            gatherRows(indices, listBase, start + warp * WARP_KEYS, end, headDim, lane, gather);
+        }
+
+        float[] acc = new float[headDim / 4]; // n8 tile nt: acc[2nt], acc[2nt + 1] (rows 8..15 are not kept)
+        for (int i = 0; i < KernelContext.unroll(headDim / 4); i++) {
+            acc[i] = 0f;
+        }
+        float runMax = SplitDecodeKernel.EMPTY_MAX;
+        float runSum = 0f; // this lane's share of its row's sum (its 4 keys of each step)
+
+        int[] fa = new int[4];
+        int[] fb = new int[2];
+        float[] s0Hi = new float[4]; // Q K^T accumulators of key tile 0 and 1, hi and lo halves of q
+        float[] s0Lo = new float[4];
+        float[] s1Hi = new float[4];
+        float[] s1Lo = new float[4];
+        float[] pv = new float[4];
+        float[] cOut = new float[4];
+        int[] qHi = new int[4];
+        int[] qLo = new int[4];
+        int[] load = new int[4];
+        int[] vRows = new int[16];
+        float[] s = new float[4]; // key tile j, column 2t + e: s[2j + e]
+        float[] p = new float[4];
+
+        // 1. Each step first copies step tile + lead (into the stage the previous step read), then computes step tile
+        // from the stage copied lead steps ago; the first `lead` steps only copy (the pipeline fill), and q is
+        // staged after them, so the first copies' latency overlaps q's loads and the barrier.
+        int loadStage = 0;
+        for (int tile = start - lead * step; tile < end; tile += step) {
+            int stage = loadStage;
+            int readStage = stage == stages - 1 ? 0 : stage + 1; // the stage of step `tile`
+            loadStage = readStage;
+            ctx.syncWarp(); // other lanes read this stage in the previous step: every lane must be done with it
+            copyStep(ctx, smem, kCache, vCache, rowBase, tile + lead * step + warp * WARP_KEYS, end, capacity, headDim,
+                    stages, warp, stage, lane, sparse, gather);
+            if (sparse) {
+                gatherRows(indices, listBase, tile + (lead + 1) * step + warp * WARP_KEYS, end, headDim, lane, gather);
+            }
+            if (tile < start) {
+                continue; // the pipeline fill: copies only
+            }
+            if (tile == start) {
+                // q's A fragments, hi and lo, in shared memory after the ring (the same for every warp, so warp 0 writes
+                // them): k-step 2i + h takes words a0 = 2h (dims 8(4i+t) + 4h + 0,1) and a2 = 2h + 1 (+ 2,3) of group i.
+                if (warp == 0) {
+                    long qBase = ((long) b * qHeads + firstHead + (rowValid ? g : 0)) * headDim;
+                    for (int i = 0; i < KernelContext.unroll(headDim / 32); i++) {
+                        for (int w = 0; w < KernelContext.unroll(4); w++) {
+                            long dim = qBase + 8 * (4 * i + t) + 2 * w;
+                            float x0 = rowValid ? q.get(dim) * qScale : 0f;
+                            float x1 = rowValid ? q.get(dim + 1) * qScale : 0f;
+                            int hi = pack(kvBf16, x0, x1);
+                            smem[qIndex(qWords, i, 0, lane) + w] = hi;
+                            smem[qIndex(qWords, i, 1, lane) + w] = packRemainder(kvBf16, hi, x0, x1);
+                        }
+                    }
+                }
+                ctx.barrier();
+            }
+            ctx.cpAsyncWait(stages - 1);
+            ctx.syncWarp(); // every lane's copies of this stage have landed
+
+            // 2. S = Q K^T for the warp's two key tiles: four chains (tile x q half) of d/16 mma each.
+            int keyBase = tile + warp * WARP_KEYS;
+            for (int e = 0; e < KernelContext.unroll(4); e++) { // [2], [3]: rows 8..15, kept 0 (mmaTopRows)
+                s0Hi[e] = 0f;
+                s0Lo[e] = 0f;
+                s1Hi[e] = 0f;
+                s1Lo[e] = 0f;
+            }
+            for (int i = 0; i < KernelContext.unroll(headDim / 32); i++) {
+                ctx.sharedLoad4(smem, qIndex(qWords, i, 0, lane), qHi);
+                ctx.sharedLoad4(smem, qIndex(qWords, i, 1, lane), qLo);
+                for (int j = 0; j < KernelContext.unroll(2); j++) {
+                    ctx.sharedLoad4(smem, kRingIndex(headDim, stages, warp, readStage, 8 * j + g, 4 * i + t), load);
+                    for (int h = 0; h < KernelContext.unroll(2); h++) {
+                        fb[0] = load[2 * h];
+                        fb[1] = load[2 * h + 1];
+                        fa[0] = qHi[2 * h];
+                        fa[1] = 0;
+                        fa[2] = qHi[2 * h + 1];
+                        fa[3] = 0;
+                        mmaTopRows(ctx, kvBf16, j == 0 ? s0Hi : s1Hi, fa, fb, cOut);
+                        fa[0] = qLo[2 * h];
+                        fa[2] = qLo[2 * h + 1];
+                        mmaTopRows(ctx, kvBf16, j == 0 ? s0Lo : s1Lo, fa, fb, cOut);
+                    }
+                }
+            }
+            s[0] = s0Hi[0] + s0Lo[0];
+            s[1] = s0Hi[1] + s0Lo[1];
+            s[2] = s1Hi[0] + s1Lo[0];
+            s[3] = s1Hi[1] + s1Lo[1];
+
+            // 3. Layer 0 keeps every logit; then the online softmax of row g over its 16 new keys.
+            float stepMax = SplitDecodeKernel.EMPTY_MAX;
+            for (int e = 0; e < KernelContext.unroll(4); e++) {
+                int key = keyBase + 8 * (e >> 1) + 2 * t + (e & 1);
+                if (writeLogits && rowValid && key < end) {
+                    logits.set(((long) b * qHeads + firstHead + g) * logitsStride + key, s[e]);
+                }
+                stepMax = key < end ? Math.max(stepMax, s[e]) : stepMax;
+            }
+            stepMax = Math.max(stepMax, ctx.shuffleXor(stepMax, 1));
+            stepMax = Math.max(stepMax, ctx.shuffleXor(stepMax, 2));
+            float newMax = Math.max(runMax, stepMax);
+            // Rescale only when some row's maximum grew (warp-uniform branch); otherwise the factor is exactly 1.
+            if (ctx.ballot(newMax > runMax) != 0) {
+                float correction = KernelContext.exp2(runMax - newMax);
+                runMax = newMax;
+                runSum *= correction;
+                for (int i = 0; i < KernelContext.unroll(headDim / 4); i++) {
+                    acc[i] *= correction;
+                }
+            }
+            for (int e = 0; e < KernelContext.unroll(4); e++) {
+                int key = keyBase + 8 * (e >> 1) + 2 * t + (e & 1);
+                p[e] = key < end ? KernelContext.exp2(s[e] - runMax) : 0f;
+                runSum += p[e];
+            }
+
+            // 4. O += P V: P's A fragment from this lane's p (hi, then lo), V's B fragments by pairing two rows.
+            int pHi0 = pack(kvBf16, p[0], p[1]);
+            int pHi2 = pack(kvBf16, p[2], p[3]);
+            int pLo0 = packRemainder(kvBf16, pHi0, p[0], p[1]);
+            int pLo2 = packRemainder(kvBf16, pHi2, p[2], p[3]);
+            for (int i = 0; i < KernelContext.unroll(headDim / 64); i++) {
+                for (int r = 0; r < KernelContext.unroll(4); r++) {
+                    int row = 2 * t + (r & 1) + 8 * (r >> 1);
+                    ctx.sharedLoad4(smem, vRingIndex(headDim, stages, warp, readStage, row, g + 8 * i), load);
+                    for (int w = 0; w < KernelContext.unroll(4); w++) {
+                        vRows[4 * r + w] = load[w];
+                    }
+                }
+                for (int e = 0; e < KernelContext.unroll(8); e++) {
+                    int w = e >> 1;
+                    int nt = 8 * i + e;
+                    if ((e & 1) == 0) {
+                        fb[0] = lowHalves(vRows[w], vRows[4 + w]);
+                        fb[1] = lowHalves(vRows[8 + w], vRows[12 + w]);
+                    } else {
+                        fb[0] = highHalves(vRows[w], vRows[4 + w]);
+                        fb[1] = highHalves(vRows[8 + w], vRows[12 + w]);
+                    }
+                    pv[0] = acc[2 * nt];
+                    pv[1] = acc[2 * nt + 1];
+                    pv[2] = 0f;
+                    pv[3] = 0f;
+                    fa[0] = pHi0;
+                    fa[1] = 0;
+                    fa[2] = pHi2;
+                    fa[3] = 0;
+                    mmaTopRows(ctx, kvBf16, pv, fa, fb, cOut);
+                    fa[0] = pLo0;
+                    fa[2] = pLo2;
+                    mmaTopRows(ctx, kvBf16, pv, fa, fb, cOut);
+                    acc[2 * nt] = pv[0];
+                    acc[2 * nt + 1] = pv[1];
+                }
+            }
+        }
+        ctx.cpAsyncWait(0); // the last steps' copies (rows past the end, never read) must land before exit
+
+        // 5. Row sums over the 4 lanes of a row (they share the row's max), then the warps through shared memory,
+        // which reuses the ring once every warp is done with it: acc [warp][head][d], then max and sum [warp][head].
+        runSum += ctx.shuffleXor(runSum, 1);
+        runSum += ctx.shuffleXor(runSum, 2);
+        ctx.barrier();
+        int maxAt = WARPS * blockHeads * headDim;
+        int sumAt = maxAt + WARPS * blockHeads;
+        if (rowValid) {
+            int row = warp * blockHeads + g;
+            if (t == 0) {
+                smem[maxAt + row] = Float.floatToRawIntBits(runMax);
+                smem[sumAt + row] = Float.floatToRawIntBits(runSum);
+            }
+            for (int nt = 0; nt < KernelContext.unroll(headDim / 8); nt++) {
+                int dim = 64 * (nt >> 3) + 16 * t + (nt & 7);
+                smem[row * headDim + dim] = Float.floatToRawIntBits(acc[2 * nt]);
+                smem[row * headDim + dim + 8] = Float.floatToRawIntBits(acc[2 * nt + 1]);
+            }
+        }
+        ctx.barrier();
+        for (int i = ctx.threadIdx(); i < blockHeads * headDim; i += THREADS) {
+            int h = i / headDim;
+            int dim = i - h * headDim;
+            float max = SplitDecodeKernel.EMPTY_MAX;
+            for (int w = 0; w < KernelContext.unroll(WARPS); w++) {
+                max = Math.max(max, Float.intBitsToFloat(smem[maxAt + w * blockHeads + h]));
+            }
+            float total = 0f;
+            float weighted = 0f;
+            for (int w = 0; w < KernelContext.unroll(WARPS); w++) {
+                float weight = KernelContext.exp2(Float.intBitsToFloat(smem[maxAt + w * blockHeads + h]) - max);
+                total += Float.intBitsToFloat(smem[sumAt + w * blockHeads + h]) * weight;
+                weighted += Float.intBitsToFloat(smem[(w * blockHeads + h) * headDim + dim]) * weight;
+            }
+            long partialRow = ((long) b * qHeads + firstHead + h) * numSplits + split;
+            partialOut.set(partialRow * headDim + dim, weighted / total);
+            if (dim == 0) {
+                partialLse.set(partialRow, max + KernelContext.log2(total));
+            }
+        }
+    }
+
+    /**
+     * Copies the K and V rows of a warp's step (keys warpBase .. warpBase + 15; past {@code end} the last row again;
+     * sparse: the cache rows in {@code gather}) into ring stage {@code stage}, row by row: d/8 lanes per 2d-byte
+     * row, so every 8-lane phase of a copy is one whole 128-byte line (lanes that split lines made L2 fetch sectors
+     * twice: measured, docs/gpu-decode.md). Commits them as one group.
+     */
+    private static void copyStep(KernelContext ctx, int[] smem, I32Buffer kCache, I32Buffer vCache, long rowBase,
+                                 int warpBase, int end, int capacity, int headDim, int stages, int warp, int stage,
+                                 int lane, boolean sparse, int[] gather) {
+        int rowChunks = headDim / 8;
+        int laneRow = lane / rowChunks; // copy m covers rows m * (32 / rowChunks) + laneRow, chunk `chunk` of each
+        int chunk = lane - laneRow * rowChunks;
+        for (int m = 0; m < KernelContext.unroll(headDim / 16); m++) {
+            int row = m * (KernelContext.WARP_SIZE / rowChunks) + laneRow;
+            int key = warpBase + row;
+            int cacheRow = sparse ? gather[m] : (key < end ? key : end - 1);
+            cacheRow = cacheRow < 0 ? 0 : (cacheRow < capacity ? cacheRow : capacity - 1); // memory safety
+            long word = (rowBase + cacheRow) * (headDim / 2) + 4 * chunk;
+            ctx.cpAsync16(smem, kRingIndex(headDim, stages, warp, stage, row, chunk), kCache, word);
+            ctx.cpAsync16(smem, vRingIndex(headDim, stages, warp, stage, row, chunk), vCache, word);
+        }
+        ctx.cpAsyncCommit();
+    }
+
+    /** Sparse mode: the cache rows of a warp's step's copies m (keys warpBase + (32 m + lane) / (d/8)). */
+    private static void gatherRows(I32Buffer indices, long listBase, int warpBase, int end, int headDim, int lane,
+                                   int[] gather) {
+        for (int m = 0; m < KernelContext.unroll(headDim / 16); m++) {
+            int key = warpBase + m * (KernelContext.WARP_SIZE / (headDim / 8)) + lane / (headDim / 8);
+            gather[m] = indices.get(listBase + (key < end ? key : end - 1));
+        }
+    }
+
+    /**
+     * {@code c += a b} on the tensor cores (bf16 or f16 operands) for rows 0..7 only: {@code c[0]}, {@code c[1]} are
+     * updated, {@code c[2]}, {@code c[3]} (rows 8..15, whose A rows are zero) must be 0 and stay 0, and the mma's
+     * results for them land in {@code scratch} and die there, so they hold no registers across steps.
+     */
+    private static void mmaTopRows(KernelContext ctx, boolean bf16, float[] c, int[] a, int[] b, float[] scratch) {
+        if (bf16) {
+            ctx.mmaBf16(scratch, a, b, c);
+        } else {
+            ctx.mmaF16(scratch, a, b, c);
+        }
+        c[0] = scratch[0];
+        c[1] = scratch[1];
+    }
+}
