@@ -23,9 +23,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * forever while others wait).
  */
 final class Block {
-    /** Poison for fresh shared memory: on the GPU it starts with whatever was there. */
-    private static final int POISON_I32 = 0xDEADBEEF;
-    private static final float POISON_F32 = Float.intBitsToFloat(0x7FBADBAD);
+    /**
+     * Poison for fresh shared memory (on the GPU it starts with whatever was there): NaN read as f32 and as either
+     * bf16 or f16 half, so a kernel that computes with shared memory it never wrote, even times zero, ends in NaN.
+     */
+    static final int POISON_I32 = 0x7FBD7FBD;
+    private static final float POISON_F32 = Float.intBitsToFloat(POISON_I32);
 
     final Launch launch;
     final int bx;
