@@ -44,8 +44,8 @@ public final class MmaDecodeKernel {
     }
 
     /**
-     * 16-byte chunks each lane copies per step: K d/16 (two key tiles, d/32 chunks of each), V d/16 (four rows,
-     * d/64 chunks of each).
+     * 16-byte chunks each lane copies per step: the warp's 16 K rows and 16 V rows of d/8 chunks each, over 32 lanes
+     * (d/16 of K and d/16 of V).
      */
     public static int chunksPerLane(int headDim) {
         return headDim / 8;
@@ -222,8 +222,9 @@ public final class MmaDecodeKernel {
                 continue; // the pipeline fill: copies only
             }
             if (tile == start) {
-                // q's A fragments, hi and lo, in shared memory after the ring (the same for every warp, so warp 0 writes
-                // them): k-step 2i + h takes words a0 = 2h (dims 8(4i+t) + 4h + 0,1) and a2 = 2h + 1 (+ 2,3) of group i.
+                // q's A fragments, hi and lo, in shared memory after the ring (the same for every warp, so warp 0
+                // writes them): k-step 2i + h takes words a0 = 2h (dims 8(4i+t) + 4h + 0,1) and a2 = 2h + 1
+                // (+ 2,3) of group i.
                 if (warp == 0) {
                     long qBase = ((long) b * qHeads + firstHead + (rowValid ? g : 0)) * headDim;
                     for (int i = 0; i < KernelContext.unroll(headDim / 32); i++) {
