@@ -1,5 +1,6 @@
 package dev.kascade.emulator;
 
+import dev.kascade.kernel.KernelContext;
 import java.lang.reflect.InvocationTargetException;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -23,11 +24,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * forever while others wait).
  */
 final class Block {
-    /**
-     * Poison for fresh shared memory (on the GPU it starts with whatever was there): NaN read as f32 and as either
-     * bf16 or f16 half, so a kernel that computes with shared memory it never wrote, even times zero, ends in NaN.
-     */
-    static final int POISON_I32 = 0x7FBD7FBD;
+    /** Poison for fresh shared memory: {@link KernelContext#SHARED_POISON}. */
+    private static final int POISON_I32 = KernelContext.SHARED_POISON;
     private static final float POISON_F32 = Float.intBitsToFloat(POISON_I32);
 
     final Launch launch;

@@ -90,6 +90,13 @@ public abstract class KernelContext {
      */
     public abstract float[] dynamicSharedF32();
 
+    /**
+     * What the CPU launchers (emulator, IR interpreter) fill fresh shared memory with, since on the GPU it starts
+     * with whatever was there: NaN as an f32 and in both 16-bit halves as bf16 or f16, so a kernel that computes with
+     * shared memory it never wrote, even times zero, ends in NaN on the CPU too.
+     */
+    public static final int SHARED_POISON = 0x7FBD7FBD;
+
     /** The dynamic shared memory of the launch as i32; see {@link #dynamicSharedF32()}. */
     public abstract int[] dynamicSharedI32();
 

@@ -98,8 +98,8 @@ public final class GpuDecode implements AutoCloseable {
         this.minKeysPerSplit = minKeysPerSplit;
         SplitPlan.choose(1, 1, shape.headDim(), smCount, blocksPerSm, minKeysPerSplit); // validates the knobs
         this.qScale = (float) (1.0 / Math.sqrt(shape.headDim()) / Math.log(2.0));
-        int rows = shape.batch() * shape.kvHeads() * shape.groupParts();
-        int maxSplits = SplitPlan.maxSplits(rows, smCount, Math.max(blocksPerSm, blocksPerSm * MMA_GRID_PERCENT / 100));
+        int rows = (int) rows();
+        int maxSplits = SplitPlan.maxSplits(rows, smCount, Math.max(blocksPerSm, mmaTarget(blocksPerSm)));
         long heads = (long) shape.batch() * shape.qHeads();
         this.partialOut = F32Buffer.allocate(arena, heads * maxSplits * shape.headDim());
         this.partialLse = F32Buffer.allocate(arena, heads * maxSplits);
@@ -166,9 +166,18 @@ public final class GpuDecode implements AutoCloseable {
      * docs/gpu-decode.md).
      */
     private SplitPlan plan(DecodeMode mode, int maxKeys, int target) {
-        int rows = shape.batch() * shape.kvHeads() * shape.groupParts();
-        int blocks = usesTensorCores(mode) ? Math.max(1, target * MMA_GRID_PERCENT / 100) : target;
-        return SplitPlan.choose(rows, maxKeys, shape.headDim(), smCount, blocks, minKeysPerSplit);
+        int blocks = usesTensorCores(mode) ? mmaTarget(target) : target;
+        return SplitPlan.choose((int) rows(), maxKeys, shape.headDim(), smCount, blocks, minKeysPerSplit);
+    }
+
+    /** The tensor-core kernel's grid target for an FMA-kernel target of {@code target} blocks per SM. */
+    private static int mmaTarget(int target) {
+        return Math.max(1, target * MMA_GRID_PERCENT / 100);
+    }
+
+    /** Rows of the split-K grid: sequence x head block (KV head x part of its query group). */
+    private long rows() {
+        return (long) shape.batch() * shape.kvHeads() * shape.groupParts();
     }
 
     /**
@@ -179,8 +188,7 @@ public final class GpuDecode implements AutoCloseable {
      * 8.15 vs 7.62 ms at 128K).
      */
     public boolean usesTensorCores(DecodeMode mode) {
-        return tuning.tensorCores(mode, shape.headDim())
-                && (long) shape.batch() * shape.kvHeads() * shape.groupParts() >= smCount;
+        return tuning.tensorCores(mode, shape.headDim()) && rows() >= smCount;
     }
 
     /**
@@ -191,7 +199,12 @@ public final class GpuDecode implements AutoCloseable {
      * 0.254 with 2 (4).
      */
     public SplitPlan sparsePlan(int maxCount) {
-        return plan(DecodeMode.SPARSE, maxCount, Math.max(1, blocksPerSm / SPARSE_GRID_DIVISOR));
+        return sparsePlan(DecodeMode.SPARSE, maxCount);
+    }
+
+    /** {@link #sparsePlan(int)} for {@code mode} (SPARSE or ANCHOR_SPARSE: they may run different kernels). */
+    private SplitPlan sparsePlan(DecodeMode mode, int maxCount) {
+        return plan(mode, maxCount, Math.max(1, blocksPerSm / SPARSE_GRID_DIVISOR));
     }
 
     // ------------------------------------------------------------------------------------------ roles
@@ -374,7 +387,7 @@ public final class GpuDecode implements AutoCloseable {
 
     private List<KernelLaunch> sparse(DecodeMode mode, F32Buffer q, KvLayer kv, IndexSets sets, I32Buffer map, int maxCount,
                                       F32Buffer out) {
-        SplitPlan plan = plan(mode, maxCount, Math.max(1, blocksPerSm / SPARSE_GRID_DIVISOR));
+        SplitPlan plan = sparsePlan(mode, maxCount);
         return attend(mode, plan, q, kv, sets.counts(), sets.indices(), map, sets.kMax(), out);
     }
 

@@ -51,6 +51,12 @@ public final class SplitDecodeKernel {
         return (((warp * stages + stage) * UNROLL + u) * 2 + kv) * (KernelContext.WARP_SIZE * WORDS) + lane * WORDS;
     }
 
+    /** The two bf16 (or f16) halves of a 32-bit cache word as floats: {@code row[at]} low, {@code row[at + 1]} high. */
+    static void unpack(boolean bf16, int packed, float[] row, int at) {
+        row[at] = bf16 ? KernelContext.lowBf16(packed) : KernelContext.lowF16(packed);
+        row[at + 1] = bf16 ? KernelContext.highBf16(packed) : KernelContext.highF16(packed);
+    }
+
     /** Running max of a worker that has seen no key: finite so that exp2(EMPTY - EMPTY) is not NaN. */
     public static final float EMPTY_MAX = -1e30f;
 
@@ -292,9 +298,7 @@ public final class SplitDecodeKernel {
                         ctx.sharedLoad4(ring, ringIndex(asyncStages, warp, readStage, u, 0, lane), load);
                     }
                     for (int w = 0; w < KernelContext.unroll(WORDS); w++) {
-                        int packed = asyncCopy ? load[w] : kCur[u * WORDS + w];
-                        row[2 * w] = kvBf16 ? KernelContext.lowBf16(packed) : KernelContext.lowF16(packed);
-                        row[2 * w + 1] = kvBf16 ? KernelContext.highBf16(packed) : KernelContext.highF16(packed);
+                        unpack(kvBf16, asyncCopy ? load[w] : kCur[u * WORDS + w], row, 2 * w);
                     }
                     for (int h = 0; h < KernelContext.unroll(blockHeads); h++) {
                         float dot = 0f;
@@ -460,9 +464,7 @@ public final class SplitDecodeKernel {
                         ctx.sharedLoad4(ring, ringIndex(asyncStages, warp, readStage, u, 1, lane), load);
                     }
                     for (int w = 0; w < KernelContext.unroll(WORDS); w++) {
-                        int packed = asyncCopy ? load[w] : vCur[u * WORDS + w];
-                        row[2 * w] = kvBf16 ? KernelContext.lowBf16(packed) : KernelContext.lowF16(packed);
-                        row[2 * w + 1] = kvBf16 ? KernelContext.highBf16(packed) : KernelContext.highF16(packed);
+                        unpack(kvBf16, asyncCopy ? load[w] : vCur[u * WORDS + w], row, 2 * w);
                     }
                     for (int h = 0; h < KernelContext.unroll(blockHeads); h++) {
                         float p = score[u * blockHeads + h];

@@ -1,5 +1,6 @@
 package dev.kascade.ptx.interp;
 
+import dev.kascade.kernel.KernelContext;
 import dev.kascade.kernel.LaunchConfig;
 import dev.kascade.ptx.ir.Block;
 import dev.kascade.ptx.ir.Function;
@@ -49,8 +50,6 @@ final class BlockRun {
     private final Map<String, Long> params;
     private final IrInterpreter.Memory mem;
     private final List<Thread> threads = new ArrayList<>();
-    /** Fresh shared memory: NaN read as f32 and as either bf16 or f16 half. */
-    static final int SHARED_POISON = 0x7FBD7FBD;
     private final Map<String, Integer> sharedIndex = new HashMap<>();
     private final List<MemorySegment> shared = new ArrayList<>();
 
@@ -62,10 +61,10 @@ final class BlockRun {
         this.mem = mem;
         for (var s : fn.shared.values()) {
             sharedIndex.put(s.name(), shared.size());
-            // Poisoned like the emulator's: NaN as f32 and in both 16-bit halves (on the GPU, whatever was there).
+            // Poisoned like the emulator's (on the GPU it holds whatever was there).
             MemorySegment block = MemorySegment.ofArray(new byte[s.dynamic() ? cfg.dynamicSharedBytes() : s.bytes()]);
             for (long at = 0; at + 4 <= block.byteSize(); at += 4) {
-                block.set(java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED, at, SHARED_POISON);
+                block.set(java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED, at, KernelContext.SHARED_POISON);
             }
             shared.add(block);
         }
