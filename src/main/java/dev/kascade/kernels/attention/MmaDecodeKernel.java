@@ -15,15 +15,17 @@ import dev.kascade.kernel.ReadOnly;
  * stay on {@link SplitDecodeKernel}. {@link GpuDecode#usesTensorCores} says where it runs.
  *
  * <p>Why: the FMA kernel issues about 600 instructions per 8 keys and warp (dots, their shuffle reductions, P V),
- * so issue, not DRAM, set its pace (docs/gpu-decode.md). Here a warp's 16 keys cost 2 d/8 {@code mma} for Q K^T
- * and 2 d/8 for P V plus one online-softmax step, with two shuffles for the row maximum. Measured on the H200 (bf16,
+ * so issue, not DRAM, set its pace (docs/gpu-decode.md). Here a warp's 16 keys cost d/8 {@code mma} for Q K^T and
+ * d/8 for P V plus one online-softmax step, with two shuffles for the row maximum. Measured on the H200 (bf16,
  * 32/8/128, batch 64): dense 1.975 -> 1.934 ms at 32K, 8.15-8.25 -> 7.62 ms at 128K against the FMA kernel.
  *
  * <p>Accuracy: the operands of an {@code mma} are bf16 (or f16), but q arrives in f32 and the probabilities are
- * f32. Both are split into a high and a low half ({@code x = hi + lo}, each rounded to the cache's type), and each
- * product is two {@code mma} with f32 accumulation, so logits and outputs keep about 16 significant bits of q and
- * p, within {@link DecodeCheck}'s f32 tolerance. (FlashAttention rounds P to 16 bits instead; with a bf16 P the
- * float64 checks here fail. The extra {@code mma} are cheap: the tensor cores are otherwise idle.)
+ * f32. Both are split into a high and a low half ({@code x = hi + lo}, each rounded to the cache's type). A decode
+ * step has at most 8 query rows per block, so the hi halves go into rows 0..7 of the {@code mma}'s A operand and
+ * the lo halves into rows 8..15, which would otherwise be zero padding: one {@code mma} computes both products,
+ * and the two result rows are added in f32. Logits and outputs keep about 16 significant bits of q and p, within
+ * {@link DecodeCheck}'s f32 tolerance, at no extra tensor work. (FlashAttention rounds P to 16 bits instead; with a
+ * bf16 P the float64 checks here fail.)
  */
 public final class MmaDecodeKernel {
     private MmaDecodeKernel() {
@@ -119,14 +121,16 @@ public final class MmaDecodeKernel {
      * Thread layout: grid (split, kvHead g x groupParts, batch b); 128 threads = 4 warps. Block `split` takes the
      * 64-key steps split, split + numSplits, ... of its row (strided splits); in a step, warp w takes keys
      * tile + 16w .. + 15. Lane (g, t) = (lane / 4, lane % 4) in the mma fragment layout: g is a query row (head
-     * firstHead + g; rows >= blockHeads and 8..15 are zero) and, for K, a key of an n8 tile; t picks dims.
+     * firstHead + g; rows >= blockHeads are zero) and, for K, a key of an n8 tile; t picks dims. A's rows 8 + g
+     * carry the lo halves of rows g (see the class comment), so C's rows g and 8 + g (a lane's c0 + c2, c1 + c3)
+     * add up to row g's product.
      *   Q K^T: S (16 heads x 8 keys) = Q (16 x d) K^T (d x 8 keys), d/16 k-steps. Dims are permuted so that each
      *   lane's B fragments are whole 16-byte chunks of its key's row: lane t reads chunks 4i + t (i < d/32) of key
      *   g, and k-step 2i + h takes words 2h, 2h+1 of chunk 4i + t; q's A fragments (shared memory, written once by
-     *   warp 0) hold the same dims. q is split into hi + lo halves (two mma per k-step, four accumulator chains).
+     *   warp 0) hold the same dims, hi halves in a0/a2, lo halves in a1/a3 (one mma per k-step and tile).
      *   P V: O (16 x d) += P (16 heads x 16 keys) V (16 keys x d): P's A fragment is S's C fragment of the two key
      *   tiles (rows g, keys 2t, 2t+1 and 8 + 2t, 8 + 2t + 1), as in FlashAttention-2, so probabilities never leave
-     *   the lane. V's B fragment for n8 tile nt = 8i + e holds keys 2t, 2t+1 (and +8) of dim 8 (g + 8i) + e: lane
+     *   the lane; p's hi half fills rows g, its lo half rows 8 + g. V's B fragment for n8 tile nt = 8i + e holds keys 2t, 2t+1 (and +8) of dim 8 (g + 8i) + e: lane
      *   (g, t) reads chunk g + 8i of rows 2t, 2t+1, 2t+8, 2t+9 and pairs the halves of two rows with a byte
      *   permute. Its accumulators are then dims 64i + 16t + e and 64i + 16t + 8 + e of head g.
      * Memory traffic per key: 2d bytes of K and 2d of V, each read once for all the block's heads, by 16-byte
@@ -138,7 +142,7 @@ public final class MmaDecodeKernel {
      * stage; q is staged after the first copies, so their latency overlaps it); per step: S by mma; keys past the
      * row's end are dropped; the row max over the 4 lanes of a row (2 shuffles); rescale only when some row's max
      * grew (warp ballot); p = exp2(s - max) (logits are base-2 units of the scaled score, q pre-scaled by qScale);
-     * O += P V by mma, p split into hi + lo. After the loop: row sums over the 4 lanes, warps merged through shared
+     * O += P V by mma, p split into hi + lo (rows g and 8 + g, added after each mma). After the loop: row sums over the 4 lanes, warps merged through shared
      * memory (reusing the ring), one partial row per head; LseMergeKernel merges the splits.
      */
     @Kernel(maxThreads = THREADS, minBlocksPerSm = 3)
@@ -182,7 +186,7 @@ public final class MmaDecodeKernel {
             gatherRows(indices, listBase, start + warp * WARP_KEYS, end, headDim, lane, gather);
         }
 
-        float[] acc = new float[headDim / 4]; // n8 tile nt: acc[2nt], acc[2nt + 1] (rows 8..15 are not kept)
+        float[] acc = new float[headDim / 4]; // n8 tile nt: acc[2nt], acc[2nt + 1] (rows 8..15 are added in at once)
         for (int i = 0; i < KernelContext.unroll(headDim / 4); i++) {
             acc[i] = 0f;
         }
@@ -191,10 +195,8 @@ public final class MmaDecodeKernel {
 
         int[] fa = new int[4];
         int[] fb = new int[2];
-        float[] s0Hi = new float[4]; // Q K^T accumulators of key tile 0 and 1, hi and lo halves of q
-        float[] s0Lo = new float[4];
-        float[] s1Hi = new float[4];
-        float[] s1Lo = new float[4];
+        float[] s0 = new float[4]; // Q K^T accumulators of key tiles 0 and 1: [0], [1] q's hi rows, [2], [3] lo rows
+        float[] s1 = new float[4];
         float[] pv = new float[4];
         float[] cOut = new float[4];
         int[] qHi = new int[4];
@@ -243,13 +245,12 @@ public final class MmaDecodeKernel {
             ctx.cpAsyncWait(stages - 1);
             ctx.syncWarp(); // every lane's copies of this stage have landed
 
-            // 2. S = Q K^T for the warp's two key tiles: four chains (tile x q half) of d/16 mma each.
+            // 2. S = Q K^T for the warp's two key tiles: two chains (one per tile) of d/16 mma each. A's rows g hold
+            // q's hi halves and rows 8 + g its lo halves, so one mma per k-step covers both; S = row g + row 8 + g.
             int keyBase = tile + warp * WARP_KEYS;
-            for (int e = 0; e < KernelContext.unroll(4); e++) { // [2], [3]: rows 8..15, kept 0 (mmaTopRows)
-                s0Hi[e] = 0f;
-                s0Lo[e] = 0f;
-                s1Hi[e] = 0f;
-                s1Lo[e] = 0f;
+            for (int e = 0; e < KernelContext.unroll(4); e++) {
+                s0[e] = 0f;
+                s1[e] = 0f;
             }
             for (int i = 0; i < KernelContext.unroll(headDim / 32); i++) {
                 ctx.sharedLoad4(smem, qIndex(qWords, i, 0, lane), qHi);
@@ -260,20 +261,17 @@ public final class MmaDecodeKernel {
                         fb[0] = load[2 * h];
                         fb[1] = load[2 * h + 1];
                         fa[0] = qHi[2 * h];
-                        fa[1] = 0;
+                        fa[1] = qLo[2 * h];
                         fa[2] = qHi[2 * h + 1];
-                        fa[3] = 0;
-                        mmaTopRows(ctx, kvBf16, j == 0 ? s0Hi : s1Hi, fa, fb, cOut);
-                        fa[0] = qLo[2 * h];
-                        fa[2] = qLo[2 * h + 1];
-                        mmaTopRows(ctx, kvBf16, j == 0 ? s0Lo : s1Lo, fa, fb, cOut);
+                        fa[3] = qLo[2 * h + 1];
+                        mma(ctx, kvBf16, j == 0 ? s0 : s1, fa, fb, cOut);
                     }
                 }
             }
-            s[0] = s0Hi[0] + s0Lo[0];
-            s[1] = s0Hi[1] + s0Lo[1];
-            s[2] = s1Hi[0] + s1Lo[0];
-            s[3] = s1Hi[1] + s1Lo[1];
+            s[0] = s0[0] + s0[2];
+            s[1] = s0[1] + s0[3];
+            s[2] = s1[0] + s1[2];
+            s[3] = s1[1] + s1[3];
 
             // 3. Layer 0 keeps every logit; then the online softmax of row g over its 16 new keys.
             float stepMax = SplitDecodeKernel.EMPTY_MAX;
@@ -330,15 +328,12 @@ public final class MmaDecodeKernel {
                     pv[2] = 0f;
                     pv[3] = 0f;
                     fa[0] = pHi0;
-                    fa[1] = 0;
+                    fa[1] = pLo0;
                     fa[2] = pHi2;
-                    fa[3] = 0;
-                    mmaTopRows(ctx, kvBf16, pv, fa, fb, cOut);
-                    fa[0] = pLo0;
-                    fa[2] = pLo2;
-                    mmaTopRows(ctx, kvBf16, pv, fa, fb, cOut);
-                    acc[2 * nt] = pv[0];
-                    acc[2 * nt + 1] = pv[1];
+                    fa[3] = pLo2;
+                    mma(ctx, kvBf16, pv, fa, fb, cOut);
+                    acc[2 * nt] = pv[0] + pv[2]; // row g: p's hi half times V; row 8 + g: its lo half
+                    acc[2 * nt + 1] = pv[1] + pv[3];
                 }
             }
         }
@@ -419,18 +414,15 @@ public final class MmaDecodeKernel {
         }
     }
 
-    /**
-     * {@code c += a b} on the tensor cores (bf16 or f16 operands) for rows 0..7 only: {@code c[0]}, {@code c[1]} are
-     * updated, {@code c[2]}, {@code c[3]} (rows 8..15, whose A rows are zero) must be 0 and stay 0, and the mma's
-     * results for them land in {@code scratch} and die there, so they hold no registers across steps.
-     */
-    private static void mmaTopRows(KernelContext ctx, boolean bf16, float[] c, int[] a, int[] b, float[] scratch) {
+    /** {@code c += a b} on the tensor cores (bf16 or f16 operands), through {@code scratch}. */
+    private static void mma(KernelContext ctx, boolean bf16, float[] c, int[] a, int[] b, float[] scratch) {
         if (bf16) {
             ctx.mmaBf16(scratch, a, b, c);
         } else {
             ctx.mmaF16(scratch, a, b, c);
         }
-        c[0] = scratch[0];
-        c[1] = scratch[1];
+        for (int e = 0; e < KernelContext.unroll(4); e++) {
+            c[e] = scratch[e];
+        }
     }
 }
