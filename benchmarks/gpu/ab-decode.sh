@@ -22,10 +22,10 @@ RES="$OUT/ab.jsonl"
 CONTEXTS="${CONTEXTS:-32768,131072}"
 nvidia-smi --query-gpu=name,driver_version,clocks.mem,clocks.max.sm --format=csv | tee "$OUT/gpu.txt"
 
-# kascade [lib dir] args...: the bundle's launcher with a chosen jar directory.
+# kascade LIB_DIR args...: the bundle's launcher with a chosen jar directory, at most 120 s.
 kascade() {
   local lib="$1"; shift
-  "$B/jre/bin/java" @"$B/tornado-config/jvm.args" -Dkascade.home="$B" ${KASCADE_JAVA_OPTS:-} -cp "$lib/*" \
+  timeout 120 "$B/jre/bin/java" @"$B/tornado-config/jvm.args" -Dkascade.home="$B" ${KASCADE_JAVA_OPTS:-} -cp "$lib/*" \
     dev.kascade.cli.Main "$@"
 }
 sdpa() {
@@ -42,7 +42,7 @@ for round in $(seq 1 "${ROUNDS:-3}"); do
     lib="$B/lib"; [[ "$name" == old* ]] && lib="$B/old-lib"
     export KASCADE_JAVA_OPTS="-Dkascade.ptx.cache.dir=$OUT/cache-$name $opts"
     # shellcheck disable=SC2086 # bench arguments are words
-    timeout 120 kascade "$lib" bench decode --device cuda --dtype bf16 --batches 64 --contexts "$CONTEXTS" $bargs --json \
+    kascade "$lib" bench decode --device cuda --dtype bf16 --batches 64 --contexts "$CONTEXTS" $bargs --json \
       > "$OUT/bench-$round-$name.txt" 2>&1
     echo "round $round $name rc=$?" >&2
     grep -oh '{".*}' "$OUT/bench-$round-$name.txt" | sed "s/^{/{\"cfg\":\"$name\",/" >> "$RES"

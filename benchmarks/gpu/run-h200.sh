@@ -59,9 +59,12 @@ step selftest 150 "$K" selftest --device cuda
 step vecadd-nvcc 90 bash -c "cd '$OUT' && nvcc -O3 -arch=sm_90 -o vecadd '$X/gpu/vecadd.cu' && ./vecadd"
 step vecadd-java 90 "$K" bench vecadd --device cuda
 step decode-check 150 "$K" decode-check --device cuda --seed 20261129
+# The tensor-core kernel's three-stage ring (taken by blocks of 192+ steps, i.e. long rows) on every case.
+step decode-check-3stages 150 env KASCADE_JAVA_OPTS="$KASCADE_JAVA_OPTS -Dkascade.decode.asyncStages=3" \
+  "$K" decode-check --device cuda --seed 20261130
 step session-check 120 "$K" decode-check --device cuda --session --seed 20261129
-step bench-bf16 240 "$K" bench decode --device cuda --dtype bf16 --batches 64,8,1 --contexts 32768,131072,8192 --json
-step sdpa-bf16 150 python3 "$X/gpu/sdpa_decode.py" --dtypes bf16 --batches 64,8,1 --contexts 32768,131072,8192 --warmup 5 --iters 20
+step bench-bf16 240 "$K" bench decode --device cuda --dtype bf16 --batches 64,8,1 --contexts 32768,131072,8192,65536 --json
+step sdpa-bf16 150 python3 "$X/gpu/sdpa_decode.py" --dtypes bf16 --batches 64,8,1 --contexts 32768,131072,8192,65536 --warmup 5 --iters 20
 step copy-bw 60 python3 "$X/gpu/copy_bw.py" --iters 20
 # The sanitizers run the small cases (several splits per row, every role, bf16 and f16, d 64/128/256).
 step memcheck 150 compute-sanitizer --tool memcheck --error-exitcode 9 "$K" decode-check --device cuda --small --seed 7
@@ -72,9 +75,9 @@ for bps in ${SPLIT_SWEEP:-8 32 64}; do
 done
 step bench-f16 120 "$K" bench decode --device cuda --dtype f16 --batches 64,8,1 --contexts 32768,131072,8192 --json
 step sdpa-f16 90 python3 "$X/gpu/sdpa_decode.py" --dtypes f16 --batches 64,8,1 --contexts 32768,131072,8192 --warmup 5 --iters 20
-step bench-256k 90 "$K" bench decode --device cuda --dtype bf16 --batches 8,1 --contexts 262144 --json
+step bench-256k 90 "$K" bench decode --device cuda --dtype bf16 --batches 64,8,1 --contexts 262144 --json
 step bench-256k-f16 90 "$K" bench decode --device cuda --dtype f16 --batches 8,1 --contexts 262144 --json
-step sdpa-256k 90 python3 "$X/gpu/sdpa_decode.py" --dtypes bf16,f16 --batches 8,1 --contexts 262144 --warmup 5 --iters 20
+step sdpa-256k 90 python3 "$X/gpu/sdpa_decode.py" --dtypes bf16,f16 --batches 64,8,1 --contexts 262144 --warmup 5 --iters 20
 
 left=$(( DEADLINE_S + 30 - ($(date +%s) - T0) ))
 [ "$left" -lt 1 ] && left=1
@@ -87,7 +90,7 @@ cat "$LOG/background.txt" >> "$STATUS" 2>/dev/null
   nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>/dev/null
   cat "$STATUS"
   echo "== selftest / decode-check / sanitizers (last lines)"
-  for f in selftest decode-check session-check memcheck racecheck; do echo "-- $f"; tail -n 3 "$LOG/$f.txt" 2>/dev/null; done
+  for f in selftest decode-check decode-check-3stages session-check memcheck racecheck; do echo "-- $f"; tail -n 3 "$LOG/$f.txt" 2>/dev/null; done
   python3 - "$RES" <<'PY'
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip().startswith("{")]

@@ -18,7 +18,8 @@ import java.util.Locale;
  *       ({@code UNROLL x heads per block == d/8}, e.g. d 128 with r 4); others ignore it;</li>
  *   <li>{@code tensorCores}: the dense, layer-0 and reuse roles run {@link MmaDecodeKernel} (Q K^T and P V by
  *       {@code mma.sync}, d 64 and 128) instead of the FMA kernel, with a {@code cp.async} ring of
- *       {@link #mmaStages()} stages; the anchor passes and d 256 keep the FMA kernel.</li>
+ *       {@link #mmaStages(int)} stages (three for long blocks); the anchor passes and d 256 keep the FMA
+ *       kernel.</li>
  * </ul>
  * Measured on the H200 (bf16, 32/8/128, batch 64, 32K, 2026-11-29; docs/gpu-decode.md): pipelining helps every
  * mode (dense 2.141 -> 2.018 ms, layer 0 2.99 -> 2.54, reuse 0.271 -> 0.264); the gather path helps layer 0
@@ -84,9 +85,27 @@ public record SplitTuning(boolean pipelined, int asyncStages, Gather gather, boo
                 && (mode == DecodeMode.DENSE || mode == DecodeMode.LAYER0 || mode == DecodeMode.SPARSE);
     }
 
-    /** Ring stages of {@link MmaDecodeKernel}, which always copies through a ring: {@code asyncStages}, or 2 when 0. */
+    /**
+     * Blocks of {@link MmaDecodeKernel} at least this many 64-key steps long get a third ring stage. Two stages fit
+     * three blocks per SM, three stages two blocks with deeper copies each; measured on the H200 (bf16, 32/8/128,
+     * batch 64, 7 splits, 2026-11-29, two rounds each in one call): dense 1.891 vs 1.902 ms at 32K (73 steps per
+     * block), 3.752 vs 3.784 at 64K (146 steps), 7.409-7.417 vs 7.375-7.381 at 128K (293 steps), 14.85-14.89 vs
+     * 14.75-14.80 at 256K (586 steps), two stages vs three.
+     */
+    public static final int MMA_LONG_BLOCK_STEPS = 192;
+
+    /** Ring stages of {@link MmaDecodeKernel} for short blocks (see {@link #mmaStages(int)}). */
     public int mmaStages() {
-        return asyncStages == 0 ? 2 : asyncStages;
+        return mmaStages(0);
+    }
+
+    /**
+     * Ring stages of {@link MmaDecodeKernel} (which always copies through a ring) for blocks of {@code stepsPerBlock}
+     * 64-key steps: {@code asyncStages} = 3 forces three everywhere; otherwise three from
+     * {@link #MMA_LONG_BLOCK_STEPS} steps on, two below.
+     */
+    public int mmaStages(int stepsPerBlock) {
+        return asyncStages == 3 || stepsPerBlock >= MMA_LONG_BLOCK_STEPS ? 3 : 2;
     }
 
     /** {@link #DEFAULT}, with each choice overridden by its system property when set. */

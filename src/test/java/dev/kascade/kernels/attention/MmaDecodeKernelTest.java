@@ -56,6 +56,18 @@ class MmaDecodeKernelTest {
     }
 
     @Test
+    void matchesFloat64WithThreeRingStages() {
+        // long blocks take a third stage (SplitTuning.mmaStages); asyncStages 3 forces it on these short rows
+        SplitTuning threeStages = new SplitTuning(true, 3, SplitTuning.Gather.LAYER0, true);
+        assertEquals(3, threeStages.mmaStages(1));
+        IrInterpreter compiled = new IrInterpreter();
+        for (DecodeCheck.Case c : cases().subList(0, 4)) {
+            DecodeCheck.Result r = DecodeCheck.run(c, compiled, 47, 1, 64, threeStages);
+            assertTrue(r.passed(), c.label() + ", 3 stages: " + r.detail());
+        }
+    }
+
+    @Test
     void matchesFloat64InTheEmulator() {
         for (DecodeCheck.Case c : cases().subList(0, 4)) {
             DecodeCheck.Result r = DecodeCheck.run(c, Emulator::launch, 43, 1, 64, MMA);

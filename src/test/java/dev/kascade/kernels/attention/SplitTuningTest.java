@@ -132,6 +132,13 @@ class SplitTuningTest {
         }
         assertEquals(2, new SplitTuning(true, 0, SplitTuning.Gather.NEVER, true).mmaStages(), "the ring is the kernel's only load path");
         assertEquals(3, new SplitTuning(true, 3, SplitTuning.Gather.NEVER, true).mmaStages());
+        int longBlock = SplitTuning.MMA_LONG_BLOCK_STEPS;
+        for (int async : new int[] {0, 2}) {
+            SplitTuning t = new SplitTuning(true, async, SplitTuning.Gather.NEVER, true);
+            assertEquals(2, t.mmaStages(longBlock - 1), "short blocks: three blocks per SM");
+            assertEquals(3, t.mmaStages(longBlock), "long blocks: a third stage");
+        }
+        assertEquals(3, new SplitTuning(true, 3, SplitTuning.Gather.NEVER, true).mmaStages(1), "asyncStages 3 forces it");
     }
 
     @Test
