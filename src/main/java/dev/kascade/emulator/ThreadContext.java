@@ -146,6 +146,16 @@ final class ThreadContext extends KernelContext {
     }
 
     @Override
+    public void prefetchL2(I32Buffer src, long index, int bytes) {
+        if (index % 4 != 0 || bytes <= 0 || bytes % 16 != 0 || index < 0 || index + bytes / 4 > src.length()) {
+            throw new IllegalArgumentException("prefetchL2: words " + index + " .. " + (index + bytes / 4L)
+                    + " must start 16-byte aligned, be a positive multiple of 16 bytes long and lie inside the buffer of "
+                    + src.length() + " words");
+        }
+        // a cache hint: nothing to do on the CPU
+    }
+
+    @Override
     public void cpAsyncCommit() {
         // every copy completed when it was issued
     }

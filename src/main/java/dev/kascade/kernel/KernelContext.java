@@ -148,6 +148,15 @@ public abstract class KernelContext {
      */
     public abstract void cpAsync16(int[] shared, int index, I32Buffer src, long srcIndex);
 
+    /**
+     * Asks the GPU's L2 cache to fetch the {@code bytes} bytes that start at word {@code index} of {@code src}, for a
+     * read that comes soon (typically by another block); a hint with no effect on any result and nothing to wait
+     * for. {@code index} must be a multiple of 4 (16-byte aligned) and {@code bytes} a positive multiple of 16, and
+     * the range must lie inside {@code src}. GPU: {@code cp.async.bulk.prefetch.L2.global [src], bytes} (sm_90).
+     * CPU: checks the range, then does nothing.
+     */
+    public abstract void prefetchL2(I32Buffer src, long index, int bytes);
+
     /** Closes the calling thread's current group of {@link #cpAsync16} copies. GPU: {@code cp.async.commit_group}. */
     public abstract void cpAsyncCommit();
 

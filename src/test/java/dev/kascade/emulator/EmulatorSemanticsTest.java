@@ -51,6 +51,34 @@ class EmulatorSemanticsTest {
         }
     }
 
+    // ---------------------------------------------------------------- L2 prefetch
+
+    @Kernel
+    static void prefetchThenRead(KernelContext ctx, @ReadOnly I32Buffer in, I32Buffer out, long index, int bytes) {
+        ctx.prefetchL2(in, index, bytes);
+        out.set(ctx.threadIdx(), in.get(ctx.threadIdx()) + 1);
+    }
+
+    @Test
+    void anL2PrefetchIsAHintThatChecksItsRange() {
+        I32Buffer in = I32Buffer.allocate(ARENA, 64);
+        for (int i = 0; i < 64; i++) in.set(i, random.nextInt(1000));
+        java.lang.reflect.Method m = Kernels.named(getClass(), "prefetchThenRead");
+        LaunchConfig cfg = LaunchConfig.of1D(1, 32);
+        for (dev.kascade.kernel.KernelLauncher l : java.util.List.<dev.kascade.kernel.KernelLauncher>of(
+                Emulator::launch, new dev.kascade.ptx.interp.IrInterpreter())) {
+            I32Buffer out = I32Buffer.allocate(ARENA, 32);
+            l.launch(m, cfg, in, out, 16L, 192); // words 16 .. 63: inside
+            for (int t = 0; t < 32; t++) assertEquals(in.get(t) + 1, out.get(t), "thread " + t + ", seed " + seed);
+            for (Object[] bad : new Object[][] {{20L, 192}, {2L, 64}, {0L, 24}, {0L, 0}, {-4L, 16}}) {
+                RuntimeException e = assertThrows(RuntimeException.class, () -> l.launch(m, cfg, in, out, bad[0], bad[1]),
+                        "words " + bad[0] + ", " + bad[1] + " bytes");
+                String all = e + " " + e.getCause();
+                assertTrue(all.contains("prefetch"), all);
+            }
+        }
+    }
+
     // ---------------------------------------------------------------- barriers and shared memory
 
     /* Thread t yields t/4 times before writing sh[t], so late writers are the rule; after the barrier every

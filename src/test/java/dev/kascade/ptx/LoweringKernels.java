@@ -24,6 +24,11 @@ final class LoweringKernels {
     }
 
     @Kernel
+    static void nonAsciiSource(KernelContext ctx, I32Buffer out) {
+        out.set(ctx.globalIdx(), 1); // x ≠ y — the PTX quotes this line, and ptxas takes ASCII only
+    }
+
+    @Kernel
     static void lessThan(KernelContext ctx, F32Buffer f, I32Buffer out) {
         out.set(0, f.get(0) < f.get(1) ? 1 : 0);
     }

@@ -60,6 +60,16 @@ class PtxCompilerTest {
     }
 
     @Test
+    void sourceLinesAreQuotedInAsciiOnly() {
+        String p = ptx("nonAsciiSource");
+        assertTrue(p.contains("out.set(ctx.globalIdx(), 1); // x ? y ?"), "the quoted line, its other characters as ?:\n" + p);
+        for (int k = 0; k < p.length(); k++) {
+            char ch = p.charAt(k);
+            assertTrue(ch == '\n' || ch == '\t' || (ch >= 0x20 && ch < 0x7F), "character " + (int) ch + " at " + k);
+        }
+    }
+
+    @Test
     void floatComparesBranchOnTheUnorderedNegation() {
         // javac branches to the else arm; NaN must take it exactly as on the JVM
         assertTrue(ptx("lessThan").contains("setp.geu.f32"), "a < b branches away on geu");

@@ -196,6 +196,12 @@ final class Intrinsics {
                 c.effect(Op.CP_ASYNC, new Op.Copy(dst.off, src.off), dst.base, src.base);
                 return null;
             }
+            case "prefetchL2(Ldev/kascade/kernel/I32Buffer;JI)V": {
+                if (!(a[0] instanceof Value.Buffer b)) throw c.error("prefetchL2: the source must be a kernel buffer parameter");
+                Addr src = globalAddr(b, arg(a[1]), 4);
+                c.effect(Op.PREFETCH_L2, src.off, src.base, arg(a[2]));
+                return null;
+            }
             case "cpAsyncCommit()V":
                 c.effect(Op.CP_ASYNC_COMMIT, null);
                 return null;

@@ -332,6 +332,10 @@ final class BlockRun {
                 copyAsync(i, a, b);
                 yield Long.MIN_VALUE;
             }
+            case PREFETCH_L2 -> {
+                prefetch(i, a, (int) b);
+                yield Long.MIN_VALUE;
+            }
             case CP_ASYNC_COMMIT, CP_ASYNC_WAIT -> Long.MIN_VALUE; // the copy above completed at once
             case UNPACK -> {
                 set(t, i.defs[1], a >>> 16 & 0xFFFF);
@@ -545,6 +549,22 @@ final class BlockRun {
         MemorySegment to = seg(Op.Space.SHARED, dst);
         MemorySegment from = seg(Op.Space.GLOBAL, src);
         MemorySegment.copy(from, off(Op.Space.GLOBAL, src), to, off(Op.Space.SHARED, dst), 16);
+    }
+
+    /** An L2 prefetch hint: checks that the range is aligned and inside its buffer (as the GPU requires), no more. */
+    private void prefetch(Insn i, long addr0, int bytes) {
+        long addr = addr0 + (Long) i.attr;
+        MemorySegment s;
+        try {
+            s = seg(Op.Space.GLOBAL, addr);
+        } catch (RuntimeException e) {
+            throw new IllegalStateException("interpreter: cp.async.bulk.prefetch.L2 outside every buffer: " + e.getMessage(), e);
+        }
+        long o = off(Op.Space.GLOBAL, addr);
+        if (o % 16 != 0 || bytes <= 0 || bytes % 16 != 0 || o + bytes > s.byteSize()) {
+            throw new IllegalStateException("interpreter: cp.async.bulk.prefetch.L2 of " + bytes + " bytes at byte " + o
+                    + " of a " + s.byteSize() + "-byte buffer (must be 16-byte aligned, a positive multiple of 16, inside)");
+        }
     }
 
     private long atom(Insn i, long addr0, long v, long v2) {

@@ -65,6 +65,8 @@ public enum Op {
     MMA(false),
     /** {@code cp.async.cg.shared.global}: 16 bytes; attr is a {@link Copy}; uses are the shared and global address. */
     CP_ASYNC(false),
+    /** {@code cp.async.bulk.prefetch.L2.global}; attr is the address offset (Long); uses are the address and the size. */
+    PREFETCH_L2(false),
     /** {@code cp.async.commit_group}. */
     CP_ASYNC_COMMIT(false),
     /** {@code cp.async.wait_group N}; attr is N (Integer). */
