@@ -3,7 +3,9 @@
 # after a '|', extra `bench decode` arguments), timed at batch 64, bf16, issue #5's shapes, in interleaved rounds so
 # that drift (clocks, temperature) hits all alike, with PyTorch SDPA on the same shapes before and after.
 # A variant whose name starts with "old" runs the jars in BUNDLE/old-lib/ instead of BUNDLE/lib/ (a build of the
-# code before a change, so that a change can be compared with its parent on one machine).
+# code before a change, so that a change can be compared with its parent on one machine), and a variant NAME for
+# which BUNDLE/lib-NAME/ exists runs the jars there (builds that differ in code, not in options). Such a folder
+# needs only its kascade.jar.
 #
 #   VARIANTS="name=jvm opts[|bench args];..." [ROUNDS=3] [CONTEXTS=32768,131072] ab-decode.sh BUNDLE
 #
@@ -22,10 +24,11 @@ RES="$OUT/ab.jsonl"
 CONTEXTS="${CONTEXTS:-32768,131072}"
 nvidia-smi --query-gpu=name,driver_version,clocks.mem,clocks.max.sm --format=csv | tee "$OUT/gpu.txt"
 
-# kascade LIB_DIR args...: the bundle's launcher with a chosen jar directory, at most 120 s.
+# kascade LIB_DIR args...: the bundle's launcher with LIB_DIR's jars first on the class path (so its kascade.jar
+# wins; the dependencies may come from BUNDLE/lib), at most 120 s.
 kascade() {
   local lib="$1"; shift
-  timeout 120 "$B/jre/bin/java" @"$B/tornado-config/jvm.args" -Dkascade.home="$B" ${KASCADE_JAVA_OPTS:-} -cp "$lib/*" \
+  timeout 120 "$B/jre/bin/java" @"$B/tornado-config/jvm.args" -Dkascade.home="$B" ${KASCADE_JAVA_OPTS:-} -cp "$lib/*:$B/lib/*" \
     dev.kascade.cli.Main "$@"
 }
 sdpa() {
@@ -39,7 +42,7 @@ for round in $(seq 1 "${ROUNDS:-3}"); do
   for v in "${VS[@]}"; do
     name="${v%%=*}"; rest="${v#*=}"; opts="${rest%%|*}"; bargs=""
     [[ "$rest" == *"|"* ]] && bargs="${rest#*|}"
-    lib="$B/lib"; [[ "$name" == old* ]] && lib="$B/old-lib"
+    lib="$B/lib"; [[ "$name" == old* ]] && lib="$B/old-lib"; [ -d "$B/lib-$name" ] && lib="$B/lib-$name"
     export KASCADE_JAVA_OPTS="-Dkascade.ptx.cache.dir=$OUT/cache-$name $opts"
     # shellcheck disable=SC2086 # bench arguments are words
     kascade "$lib" bench decode --device cuda --dtype bf16 --batches 64 --contexts "$CONTEXTS" $bargs --json \
