@@ -7,7 +7,7 @@
 # which BUNDLE/lib-NAME/ exists runs the jars there (builds that differ in code, not in options). Such a folder
 # needs only its kascade.jar.
 #
-#   VARIANTS="name=jvm opts[|bench args];..." [ROUNDS=3] [CONTEXTS=32768,131072] ab-decode.sh BUNDLE
+#   VARIANTS="name=jvm opts[|bench args];..." [ROUNDS=3] [CONTEXTS=32768,131072] [BATCHES=64] ab-decode.sh BUNDLE
 #
 # Example: VARIANTS="base=;stages3=-Dkascade.decode.asyncStages=3;grid32=|--blocks-per-sm 32"
 # Results in $OUT (default /tmp/kascade-ab): ab.jsonl (one line per case, "cfg" = the variant's name; SDPA lines
@@ -22,6 +22,7 @@ mkdir -p "$OUT"
 RES="$OUT/ab.jsonl"
 : > "$RES"
 CONTEXTS="${CONTEXTS:-32768,131072}"
+BATCHES="${BATCHES:-64}"
 nvidia-smi --query-gpu=name,driver_version,clocks.mem,clocks.max.sm --format=csv | tee "$OUT/gpu.txt"
 
 # kascade LIB_DIR args...: the bundle's launcher with LIB_DIR's jars first on the class path (so its kascade.jar
@@ -32,7 +33,7 @@ kascade() {
     dev.kascade.cli.Main "$@"
 }
 sdpa() {
-  timeout 120 python3 "$X/gpu/sdpa_decode.py" --dtypes bf16 --batches 64 --contexts "$CONTEXTS" --warmup 5 --iters 20 2>&1 \
+  timeout 120 python3 "$X/gpu/sdpa_decode.py" --dtypes bf16 --batches "$BATCHES" --contexts "$CONTEXTS" --warmup 5 --iters 20 2>&1 \
     | grep -oh '{".*}' | sed "s/^{/{\"cfg\":\"sdpa-$1\",/" >> "$RES"
 }
 
@@ -45,7 +46,7 @@ for round in $(seq 1 "${ROUNDS:-3}"); do
     lib="$B/lib"; [[ "$name" == old* ]] && lib="$B/old-lib"; [ -d "$B/lib-$name" ] && lib="$B/lib-$name"
     export KASCADE_JAVA_OPTS="-Dkascade.ptx.cache.dir=$OUT/cache-$name $opts"
     # shellcheck disable=SC2086 # bench arguments are words
-    kascade "$lib" bench decode --device cuda --dtype bf16 --batches 64 --contexts "$CONTEXTS" $bargs --json \
+    kascade "$lib" bench decode --device cuda --dtype bf16 --batches "$BATCHES" --contexts "$CONTEXTS" $bargs --json \
       > "$OUT/bench-$round-$name.txt" 2>&1
     echo "round $round $name rc=$?" >&2
     grep -oh '{".*}' "$OUT/bench-$round-$name.txt" | sed "s/^{/{\"cfg\":\"$name\",/" >> "$RES"
@@ -59,14 +60,14 @@ rows = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
 agg = collections.defaultdict(list)
 for r in rows:
     if r.get("bench") == "sdpa_decode" and "context" in r:
-        agg[(r["cfg"], r["context"])].append(f"{r['median_ms']:.4f}")
+        agg[(r["cfg"], r["batch"], r["context"])].append(f"{r['median_ms']:.4f}")
     elif "dense_ms" in r:
         st = r.get("steps", {})
-        agg[(r["cfg"], r["context"])].append(
+        agg[(r["cfg"], r["batch"], r["context"])].append(
             f"dense {r['dense_ms']:.4f} split {st.get('dense.split_dense', 0):.4f} reuse {r['reuse_ms']:.4f} "
             f"layer0 {r['layer0_ms']:.4f} kascade {r['kascade_ms']:.4f}")
-for (cfg, ctx), v in sorted(agg.items(), key=lambda kv: (kv[0][1], kv[0][0])):
-    print(f"{cfg:12s} {ctx:7d}  " + " | ".join(v))
+for (cfg, batch, ctx), v in sorted(agg.items(), key=lambda kv: (kv[0][1], kv[0][2], kv[0][0])):
+    print(f"{cfg:12s} b{batch:<3d} {ctx:7d}  " + " | ".join(v))
 PY
 rm -rf "$OUT"/cache-*
 tar -czf /tmp/ab-logs.tar.gz -C "$OUT" --exclude '*.tar.gz' . && mv /tmp/ab-logs.tar.gz "$OUT/logs.tar.gz"
