@@ -337,6 +337,7 @@ public final class GpuDecode implements AutoCloseable {
         F32Buffer logitsOut = logits == null ? noOutput : logits;
         boolean bf16 = kv.dtype() == DType.BF16;
         if (usesTensorCores(mode)) {
+            // steps per block: the splits are strided, so a block takes about keysPerSplit / BLOCK_KEYS steps
             int stages = tuning.mmaStages(plan.keysPerSplit() / MmaDecodeKernel.BLOCK_KEYS);
             KernelLaunch split = new KernelLaunch(name, SPLIT_MMA,
                     new LaunchConfig(plan.splits(), headBlocks, shape.batch(), MmaDecodeKernel.THREADS, 1,

@@ -130,9 +130,10 @@ public final class MmaDecodeKernel {
      *   warp 0) hold the same dims, hi halves in a0/a2, lo halves in a1/a3 (one mma per k-step and tile).
      *   P V: O (16 x d) += P (16 heads x 16 keys) V (16 keys x d): P's A fragment is S's C fragment of the two key
      *   tiles (rows g, keys 2t, 2t+1 and 8 + 2t, 8 + 2t + 1), as in FlashAttention-2, so probabilities never leave
-     *   the lane; p's hi half fills rows g, its lo half rows 8 + g. V's B fragment for n8 tile nt = 8i + e holds keys 2t, 2t+1 (and +8) of dim 8 (g + 8i) + e: lane
-     *   (g, t) reads chunk g + 8i of rows 2t, 2t+1, 2t+8, 2t+9 and pairs the halves of two rows with a byte
-     *   permute. Its accumulators are then dims 64i + 16t + e and 64i + 16t + 8 + e of head g.
+     *   the lane; p's hi half fills rows g, its lo half rows 8 + g. V's B fragment for n8 tile nt = 8i + e holds
+     *   keys 2t, 2t+1 (and +8) of dim 8 (g + 8i) + e: lane (g, t) reads chunk g + 8i of rows 2t, 2t+1, 2t+8, 2t+9
+     *   and pairs the halves of two rows with a byte permute. Its accumulators are then dims 64i + 16t + e and
+     *   64i + 16t + 8 + e of head g.
      * Memory traffic per key: 2d bytes of K and 2d of V, each read once for all the block's heads, by 16-byte
      * cp.async.cg copies of whole rows (each 8-lane phase one 128-byte line; + 4 bytes of index when sparse);
      * fragments are read back from other lanes' copies (swizzled, conflict-free), so the warp meets at syncWarp
@@ -142,8 +143,9 @@ public final class MmaDecodeKernel {
      * stage; q is staged after the first copies, so their latency overlaps it); per step: S by mma; keys past the
      * row's end are dropped; the row max over the 4 lanes of a row (2 shuffles); rescale only when some row's max
      * grew (warp ballot); p = exp2(s - max) (logits are base-2 units of the scaled score, q pre-scaled by qScale);
-     * O += P V by mma, p split into hi + lo (rows g and 8 + g, added after each mma). After the loop: row sums over the 4 lanes, warps merged through shared
-     * memory (reusing the ring), one partial row per head; LseMergeKernel merges the splits.
+     * O += P V by mma, p split into hi + lo (rows g and 8 + g, added after each mma). After the loop: row sums over
+     * the 4 lanes, warps merged through shared memory (reusing the ring), one partial row per head; LseMergeKernel
+     * merges the splits.
      */
     @Kernel(maxThreads = THREADS, minBlocksPerSm = 3)
     public static void decodeMma(KernelContext ctx,

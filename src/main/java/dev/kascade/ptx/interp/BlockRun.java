@@ -558,12 +558,14 @@ final class BlockRun {
         try {
             s = seg(Op.Space.GLOBAL, addr);
         } catch (RuntimeException e) {
-            throw new IllegalStateException("interpreter: cp.async.bulk.prefetch.L2 outside every buffer: " + e.getMessage(), e);
+            throw new IllegalStateException("interpreter: cp.async.bulk.prefetch.L2 outside every buffer: "
+                    + e.getMessage(), e);
         }
         long o = off(Op.Space.GLOBAL, addr);
         if (o % 16 != 0 || bytes <= 0 || bytes % 16 != 0 || o + bytes > s.byteSize()) {
-            throw new IllegalStateException("interpreter: cp.async.bulk.prefetch.L2 of " + bytes + " bytes at byte " + o
-                    + " of a " + s.byteSize() + "-byte buffer (must be 16-byte aligned, a positive multiple of 16, inside)");
+            throw new IllegalStateException("interpreter: cp.async.bulk.prefetch.L2 of " + bytes + " bytes at byte "
+                    + o + " of a " + s.byteSize() + "-byte buffer (must be 16-byte aligned, a positive multiple of 16,"
+                    + " inside)");
         }
     }
 
