@@ -110,6 +110,17 @@ public final class DecodeCheck {
                 kd[i] = store(k, i, (float) rnd.nextGaussian());
                 vd[i] = store(v, i, (float) (rnd.nextDouble() * 2 - 1));
             }
+            // Rows past each sequence's length hold NaN: no kernel may let them reach an output (a copy of such a row
+            // multiplied by p = 0 would still be NaN).
+            for (int b = 0; b < s.batch(); b++) {
+                for (int g = 0; g < s.kvHeads(); g++) {
+                    long row0 = ((long) b * s.kvHeads() + g) * s.capacity();
+                    for (long i = (row0 + c.lengths()[b]) * s.headDim(); i < (row0 + s.capacity()) * s.headDim(); i++) {
+                        kd[(int) i] = store(k, i, Float.NaN);
+                        vd[(int) i] = store(v, i, Float.NaN);
+                    }
+                }
+            }
             KvLayer kv = new KvLayer(k, v);
             I32Buffer lengths = I32Buffer.allocate(arena, s.batch());
             for (int b = 0; b < s.batch(); b++) lengths.set(b, c.lengths()[b]);
