@@ -164,11 +164,8 @@ public final class MmaDecodeKernel {
         // blocks of one row, which run at the same time, read neighbouring memory (measured 0.5-0.8% faster than
         // contiguous splits, docs/gpu-decode.md); the merge is told BLOCK_KEYS as the split size.
         int start = split * BLOCK_KEYS;
-        int end = keyCounts.get(b);
+        int end = keyCounts.get(b); // first waited for after the pipeline fill's copies are on their way (1a)
         int step = numSplits * BLOCK_KEYS;
-        if (start >= end) {
-            return; // the whole block: this sequence is shorter than the longest one; merge skips the split
-        }
         int lane = ctx.laneId();
         int warp = ctx.warpId();
         int g = lane >> 2;
@@ -185,7 +182,7 @@ public final class MmaDecodeKernel {
 
         int[] gather = new int[8]; // sparse: the cache rows of copy m of the next step to copy (d/16 per lane)
         if (sparse) {
-            gatherRows(indices, listBase, start + warp * WARP_KEYS, end, headDim, lane, gather);
+            gatherRows(indices, listBase, start + warp * WARP_KEYS, kMax, headDim, lane, gather); // (1a: not `end`)
         }
 
         float[] acc = new float[headDim / 4]; // n8 tile nt: acc[2nt], acc[2nt + 1] (rows 8..15 are added in at once)
@@ -208,22 +205,37 @@ public final class MmaDecodeKernel {
         float[] s = new float[4]; // key tile j, column 2t + e: s[2j + e]
         float[] p = new float[4];
 
-        // 1. Each step first copies step tile + lead (into the stage the previous step read), then computes step tile
-        // from the stage copied lead steps ago; the first `lead` steps only copy (the pipeline fill), and q is
-        // staged after them, so the first copies' latency overlaps q's loads and the barrier.
-        int loadStage = 0;
-        for (int tile = start - lead * step; tile < end; tile += step) {
-            int stage = loadStage;
-            int readStage = stage == stages - 1 ? 0 : stage + 1; // the stage of step `tile`
-            loadStage = readStage;
+        // 1a. The pipeline fill: the first `lead` steps' copies, into stages 0 .. lead - 1. The first is issued before
+        // the sequence's length has arrived, so a block's start waits out one memory round trip instead of two: its
+        // rows are clamped to the capacity (sparse: to the index list), not to the length, and whatever lies past the
+        // length is masked in the step (p = 0, and V's words zeroed, since those rows may hold anything, even NaN).
+        for (int f = 0; f < KernelContext.unroll(lead); f++) {
+            copyStep(ctx, smem, kCache, vCache, rowBase, start + f * step + warp * WARP_KEYS, f == 0 ? capacity : end,
+                    capacity, headDim, stages, warp, f, lane, sparse, gather);
+            if (sparse) {
+                gatherRows(indices, listBase, start + (f + 1) * step + warp * WARP_KEYS, end, headDim, lane, gather);
+            }
+        }
+        if (start >= end) {
+            ctx.cpAsyncWait(0); // the fill's copies land before the block leaves
+            return; // the whole block: this sequence is shorter than the longest one; merge skips the split
+        }
+
+        // 1b. Each step first copies step tile + lead step (into the stage the previous step read), then computes step
+        // tile from the stage copied lead steps ago; q is staged in the first step, after its copies were issued, so
+        // their latency overlaps q's loads and the barrier.
+        int nextCopy = lead;
+        int nextRead = 0;
+        for (int tile = start; tile < end; tile += step) {
+            int stage = nextCopy;
+            int readStage = nextRead; // the stage of step `tile`
+            nextCopy = stage == stages - 1 ? 0 : stage + 1;
+            nextRead = readStage == stages - 1 ? 0 : readStage + 1;
             ctx.syncWarp(); // other lanes read this stage in the previous step: every lane must be done with it
             copyStep(ctx, smem, kCache, vCache, rowBase, tile + lead * step + warp * WARP_KEYS, end, capacity, headDim,
                     stages, warp, stage, lane, sparse, gather);
             if (sparse) {
                 gatherRows(indices, listBase, tile + (lead + 1) * step + warp * WARP_KEYS, end, headDim, lane, gather);
-            }
-            if (tile < start) {
-                continue; // the pipeline fill: copies only
             }
             if (tile == start) {
                 // q's A fragments, hi and lo, in shared memory after the ring (the same for every warp, so warp 0
@@ -311,8 +323,9 @@ public final class MmaDecodeKernel {
                 for (int r = 0; r < KernelContext.unroll(4); r++) {
                     int row = 2 * t + (r & 1) + 8 * (r >> 1);
                     ctx.sharedLoad4(smem, vRingIndex(headDim, stages, warp, readStage, row, g + 8 * i), load);
+                    boolean live = keyBase + row < end; // past the length: a row the fill copied unclamped (1a)
                     for (int w = 0; w < KernelContext.unroll(4); w++) {
-                        vRows[4 * r + w] = load[w];
+                        vRows[4 * r + w] = live ? load[w] : 0;
                     }
                 }
                 for (int e = 0; e < KernelContext.unroll(8); e++) {
