@@ -19,9 +19,12 @@ public final class LseMergeKernel {
     /** Partial rows whose loads a thread issues together before it uses any of them. */
     public static final int UNROLL = 8;
 
-    /** Dynamic shared memory a launch over {@code numSplits} splits needs: one weight per split. */
+    /**
+     * Dynamic shared memory a launch over {@code numSplits} splits needs: one weight per split, and at least
+     * {@link #UNROLL} (the first round reads that many weights, masking those past the splits in use).
+     */
     public static int dynamicSharedBytes(int numSplits) {
-        return numSplits * 4;
+        return Math.max(numSplits, UNROLL) * 4;
     }
 
     /*
@@ -34,7 +37,10 @@ public final class LseMergeKernel {
      * w_s = exp2(lse_s - M) into shared memory and their sum likewise; out = sum_s w_s o_s / sum_s w_s with each
      * thread issuing the loads of 8 partial rows before its 8 FMAs (at batch 1 a head has 128-256 splits, and one
      * L2 round trip per split made this kernel a third of dense decode); lse = M + log2(sum w_s) (base 2, like
-     * the partials). Splits past the sequence's keys are skipped.
+     * the partials). Splits past the sequence's keys are skipped. The first round's loads (the count, the thread's
+     * first LSE and the first UNROLL partial values of its first dim) all go out before any is used, unmasked by the
+     * count, which is not known yet: splits past it may hold anything and are masked where they would be used. So a
+     * merge of up to UNROLL splits (batch 64: 7) waits out one memory round trip, not three (count, LSEs, rows).
      */
     @Kernel
     public static void mergeSplits(KernelContext ctx, @ReadOnly F32Buffer partialOut, @ReadOnly F32Buffer partialLse,
@@ -44,33 +50,47 @@ public final class LseMergeKernel {
         int h = ctx.blockIdx();
         int b = ctx.blockIdxY();
         int t = ctx.threadIdx();
+        long head = (long) b * qHeads + h;
+        long row = head * numSplits;
+        float[] weight = ctx.dynamicSharedF32(); // max(numSplits, UNROLL) floats
+        float[] perWarp = ctx.sharedF32(WARPS);
+        // The first round's loads, issued together (see the comment above): the count, this thread's first LSE, and
+        // the first UNROLL partial values of its first dim.
         int count = keyCounts.get(b);
+        float firstLse = t < numSplits ? partialLse.get(row + t) : 0f;
+        float[] o = new float[UNROLL];
+        if (withValues) {
+            for (int u = 0; u < KernelContext.unroll(UNROLL); u++) {
+                o[u] = t < headDim && u < numSplits ? partialOut.get((row + u) * headDim + t) : 0f;
+            }
+        }
         // splits that hold keys (MmaDecodeKernel's strided splits: keysPerSplit is their step, and up to numSplits)
         int used = (count + keysPerSplit - 1) / keysPerSplit;
         used = used < numSplits ? used : numSplits;
-        long head = (long) b * qHeads + h;
-        long row = head * numSplits;
-        float[] weight = ctx.dynamicSharedF32(); // numSplits floats
-        float[] perWarp = ctx.sharedF32(WARPS);
 
         float max = SplitDecodeKernel.EMPTY_MAX;
         for (int s = t; s < used; s += THREADS) {
-            max = Math.max(max, partialLse.get(row + s));
+            max = Math.max(max, s == t ? firstLse : partialLse.get(row + s));
         }
         max = blockMax(ctx, max, perWarp);
         float total = 0f;
         for (int s = t; s < used; s += THREADS) {
-            float w = KernelContext.exp2(partialLse.get(row + s) - max);
+            float w = KernelContext.exp2((s == t ? firstLse : partialLse.get(row + s)) - max);
             weight[s] = w;
             total += w;
         }
         total = blockSum(ctx, total, perWarp); // its barriers also publish the weights
 
         if (withValues) {
-            float[] o = new float[UNROLL];
             for (int dim = t; dim < headDim; dim += THREADS) {
                 float sum = 0f;
                 int s = 0;
+                if (dim == t) { // the first dim: its first UNROLL partial values are loaded (o), used up to `used`
+                    for (int u = 0; u < KernelContext.unroll(UNROLL); u++) {
+                        sum = u < used ? KernelContext.fma(weight[u], o[u], sum) : sum;
+                    }
+                    s = UNROLL;
+                }
                 for (; s + UNROLL <= used; s += UNROLL) {
                     for (int u = 0; u < KernelContext.unroll(UNROLL); u++) {
                         o[u] = partialOut.get((row + s + u) * headDim + dim);
