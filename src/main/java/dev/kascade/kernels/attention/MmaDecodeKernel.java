@@ -189,21 +189,9 @@ public final class MmaDecodeKernel {
         for (int i = 0; i < KernelContext.unroll(headDim / 4); i++) {
             acc[i] = 0f;
         }
-        float runMax = SplitDecodeKernel.EMPTY_MAX;
-        float runSum = 0f; // this lane's share of its row's sum (its 4 keys of each step)
-
-        int[] fa = new int[4];
-        int[] fb = new int[2];
-        float[] s0 = new float[4]; // Q K^T accumulators of key tiles 0 and 1: [0], [1] q's hi rows, [2], [3] lo rows
-        float[] s1 = new float[4];
-        float[] pv = new float[4];
-        float[] cOut = new float[4];
-        int[] qHi = new int[4];
-        int[] qLo = new int[4];
-        int[] load = new int[4];
-        int[] vRows = new int[16];
-        float[] s = new float[4]; // key tile j, column 2t + e: s[2j + e]
-        float[] p = new float[4];
+        float[] state = new float[2]; // the running max of row g, and this lane's share of its sum (attendStep)
+        state[0] = SplitDecodeKernel.EMPTY_MAX;
+        state[1] = 0f;
 
         // 1a. The pipeline fill: the first `lead` steps' copies, into stages 0 .. lead - 1. The first is issued before
         // the sequence's length has arrived, so a block's start waits out one memory round trip instead of two: its
@@ -226,6 +214,7 @@ public final class MmaDecodeKernel {
         // their latency overlaps q's loads and the barrier.
         int nextCopy = lead;
         int nextRead = 0;
+        long logitsRow = ((long) b * qHeads + firstHead + g) * logitsStride;
         for (int tile = start; tile < end; tile += step) {
             int stage = nextCopy;
             int readStage = nextRead; // the stage of step `tile`
@@ -239,8 +228,7 @@ public final class MmaDecodeKernel {
             }
             if (tile == start) {
                 // q's A fragments, hi and lo, in shared memory after the ring (the same for every warp, so warp 0
-                // writes them): k-step 2i + h takes words a0 = 2h (dims 8(4i+t) + 4h + 0,1) and a2 = 2h + 1
-                // (+ 2,3) of group i.
+                // writes them); see stageQ.
                 if (warp == 0) {
                     long qBase = ((long) b * qHeads + firstHead + (rowValid ? g : 0)) * headDim;
                     for (int i = 0; i < KernelContext.unroll(headDim / 32); i++) {
@@ -248,9 +236,7 @@ public final class MmaDecodeKernel {
                             long dim = qBase + 8 * (4 * i + t) + 2 * w;
                             float x0 = rowValid ? q.get(dim) * qScale : 0f;
                             float x1 = rowValid ? q.get(dim + 1) * qScale : 0f;
-                            int hi = pack(kvBf16, x0, x1);
-                            smem[qIndex(qWords, i, 0, lane) + w] = hi;
-                            smem[qIndex(qWords, i, 1, lane) + w] = packRemainder(kvBf16, hi, x0, x1);
+                            stageQ(smem, qWords, i, w, lane, kvBf16, x0, x1);
                         }
                     }
                 }
@@ -258,137 +244,205 @@ public final class MmaDecodeKernel {
             }
             ctx.cpAsyncWait(stages - 1);
             ctx.syncWarp(); // every lane's copies of this stage have landed
-
-            // 2. S = Q K^T for the warp's two key tiles: two chains (one per tile) of d/16 mma each. A's rows g hold
-            // q's hi halves and rows 8 + g its lo halves, so one mma per k-step covers both; S = row g + row 8 + g.
-            int keyBase = tile + warp * WARP_KEYS;
-            for (int e = 0; e < KernelContext.unroll(4); e++) {
-                s0[e] = 0f;
-                s1[e] = 0f;
-            }
-            for (int i = 0; i < KernelContext.unroll(headDim / 32); i++) {
-                ctx.sharedLoad4(smem, qIndex(qWords, i, 0, lane), qHi);
-                ctx.sharedLoad4(smem, qIndex(qWords, i, 1, lane), qLo);
-                for (int j = 0; j < KernelContext.unroll(2); j++) {
-                    ctx.sharedLoad4(smem, kRingIndex(headDim, stages, warp, readStage, 8 * j + g, 4 * i + t), load);
-                    for (int h = 0; h < KernelContext.unroll(2); h++) {
-                        fb[0] = load[2 * h];
-                        fb[1] = load[2 * h + 1];
-                        fa[0] = qHi[2 * h];
-                        fa[1] = qLo[2 * h];
-                        fa[2] = qHi[2 * h + 1];
-                        fa[3] = qLo[2 * h + 1];
-                        mma(ctx, kvBf16, j == 0 ? s0 : s1, fa, fb, cOut);
-                    }
-                }
-            }
-            s[0] = s0[0] + s0[2];
-            s[1] = s0[1] + s0[3];
-            s[2] = s1[0] + s1[2];
-            s[3] = s1[1] + s1[3];
-
-            // 3. Layer 0 keeps every logit; then the online softmax of row g over its 16 new keys.
-            float stepMax = SplitDecodeKernel.EMPTY_MAX;
-            for (int e = 0; e < KernelContext.unroll(4); e++) {
-                int key = keyBase + 8 * (e >> 1) + 2 * t + (e & 1);
-                if (writeLogits && rowValid && key < end) {
-                    logits.set(((long) b * qHeads + firstHead + g) * logitsStride + key, s[e]);
-                }
-                stepMax = key < end ? Math.max(stepMax, s[e]) : stepMax;
-            }
-            stepMax = Math.max(stepMax, ctx.shuffleXor(stepMax, 1));
-            stepMax = Math.max(stepMax, ctx.shuffleXor(stepMax, 2));
-            float newMax = Math.max(runMax, stepMax);
-            // Rescale only when some row's maximum grew (warp-uniform branch); otherwise the factor is exactly 1.
-            if (ctx.ballot(newMax > runMax) != 0) {
-                float correction = KernelContext.exp2(runMax - newMax);
-                runMax = newMax;
-                runSum *= correction;
-                for (int i = 0; i < KernelContext.unroll(headDim / 4); i++) {
-                    acc[i] *= correction;
-                }
-            }
-            for (int e = 0; e < KernelContext.unroll(4); e++) {
-                int key = keyBase + 8 * (e >> 1) + 2 * t + (e & 1);
-                p[e] = key < end ? KernelContext.exp2(s[e] - runMax) : 0f;
-                runSum += p[e];
-            }
-
-            // 4. O += P V: P's A fragment from this lane's p (hi, then lo), V's B fragments by pairing two rows.
-            int pHi0 = pack(kvBf16, p[0], p[1]);
-            int pHi2 = pack(kvBf16, p[2], p[3]);
-            int pLo0 = packRemainder(kvBf16, pHi0, p[0], p[1]);
-            int pLo2 = packRemainder(kvBf16, pHi2, p[2], p[3]);
-            for (int i = 0; i < KernelContext.unroll(headDim / 64); i++) {
-                for (int r = 0; r < KernelContext.unroll(4); r++) {
-                    int row = 2 * t + (r & 1) + 8 * (r >> 1);
-                    ctx.sharedLoad4(smem, vRingIndex(headDim, stages, warp, readStage, row, g + 8 * i), load);
-                    boolean live = keyBase + row < end; // past the length: a row the fill copied unclamped (1a)
-                    for (int w = 0; w < KernelContext.unroll(4); w++) {
-                        vRows[4 * r + w] = live ? load[w] : 0;
-                    }
-                }
-                for (int e = 0; e < KernelContext.unroll(8); e++) {
-                    int w = e >> 1;
-                    int nt = 8 * i + e;
-                    if ((e & 1) == 0) {
-                        fb[0] = lowHalves(vRows[w], vRows[4 + w]);
-                        fb[1] = lowHalves(vRows[8 + w], vRows[12 + w]);
-                    } else {
-                        fb[0] = highHalves(vRows[w], vRows[4 + w]);
-                        fb[1] = highHalves(vRows[8 + w], vRows[12 + w]);
-                    }
-                    pv[0] = acc[2 * nt];
-                    pv[1] = acc[2 * nt + 1];
-                    pv[2] = 0f;
-                    pv[3] = 0f;
-                    fa[0] = pHi0;
-                    fa[1] = pLo0;
-                    fa[2] = pHi2;
-                    fa[3] = pLo2;
-                    mma(ctx, kvBf16, pv, fa, fb, cOut);
-                    acc[2 * nt] = pv[0] + pv[2]; // row g: p's hi half times V; row 8 + g: its lo half
-                    acc[2 * nt + 1] = pv[1] + pv[3];
-                }
-            }
+            attendStep(ctx, smem, logits, logitsRow, qWords, readStage, tile + warp * WARP_KEYS, end, headDim, stages,
+                    kvBf16, writeLogits, rowValid, warp, lane, acc, state);
         }
         ctx.cpAsyncWait(0); // the last steps' copies (rows past the end, never read) must land before exit
 
-        // 5. Row sums over the 4 lanes of a row (they share the row's max), then the warps through shared memory,
-        // which reuses the ring once every warp is done with it: acc [warp][head][d], then max and sum [warp][head].
+        // 5. The warps' states through their parts of ring stage 0 (every warp is done with the ring), one partial row
+        // and LSE per head.
+        ctx.barrier();
+        stashWarp(ctx, smem, headDim, stages, blockHeads, warp, 0, lane, rowValid, acc, state);
+        ctx.barrier();
+        mergeWarps(ctx, smem, headDim, stages, blockHeads, 0, partialOut, partialLse,
+                ((long) b * qHeads + firstHead) * numSplits + split, numSplits);
+    }
+
+    /** Writes q's A fragment words {@code w} of group {@code i} (the values x0, x1), hi and lo halves (see decodeMma). */
+    static void stageQ(int[] smem, int qWords, int i, int w, int lane, boolean kvBf16, float x0, float x1) {
+        int hi = pack(kvBf16, x0, x1);
+        smem[qIndex(qWords, i, 0, lane) + w] = hi;
+        smem[qIndex(qWords, i, 1, lane) + w] = packRemainder(kvBf16, hi, x0, x1);
+    }
+
+    /**
+     * Steps 2 to 4 of a warp's 16 keys {@code keyBase .. keyBase + 15} (those at or past {@code end} masked), read from
+     * ring stage {@code readStage} with q's fragments at {@code qWords}: S = Q K^T, layer 0's logits (row
+     * {@code logitsRow} of the logits), the online softmax and O += P V into {@code acc}. {@code state} holds the
+     * running max of the lane's row and the lane's share of the row's sum.
+     */
+    static void attendStep(KernelContext ctx, int[] smem, F32Buffer logits, long logitsRow, int qWords, int readStage,
+                           int keyBase, int end, int headDim, int stages, boolean kvBf16, boolean writeLogits,
+                           boolean rowValid, int warp, int lane, float[] acc, float[] state) {
+        int g = lane >> 2;
+        int t = lane & 3;
+        int[] fa = new int[4];
+        int[] fb = new int[2];
+        float[] s0 = new float[4]; // Q K^T accumulators of key tiles 0 and 1: [0], [1] q's hi rows, [2], [3] lo rows
+        float[] s1 = new float[4];
+        float[] pv = new float[4];
+        float[] cOut = new float[4];
+        int[] qHi = new int[4];
+        int[] qLo = new int[4];
+        int[] load = new int[4];
+        int[] vRows = new int[16];
+        float[] s = new float[4]; // key tile j, column 2t + e: s[2j + e]
+        float[] p = new float[4];
+
+        // 2. S = Q K^T for the warp's two key tiles: two chains (one per tile) of d/16 mma each. A's rows g hold
+        // q's hi halves and rows 8 + g its lo halves, so one mma per k-step covers both; S = row g + row 8 + g.
+        for (int e = 0; e < KernelContext.unroll(4); e++) {
+            s0[e] = 0f;
+            s1[e] = 0f;
+        }
+        for (int i = 0; i < KernelContext.unroll(headDim / 32); i++) {
+            ctx.sharedLoad4(smem, qIndex(qWords, i, 0, lane), qHi);
+            ctx.sharedLoad4(smem, qIndex(qWords, i, 1, lane), qLo);
+            for (int j = 0; j < KernelContext.unroll(2); j++) {
+                ctx.sharedLoad4(smem, kRingIndex(headDim, stages, warp, readStage, 8 * j + g, 4 * i + t), load);
+                for (int h = 0; h < KernelContext.unroll(2); h++) {
+                    fb[0] = load[2 * h];
+                    fb[1] = load[2 * h + 1];
+                    fa[0] = qHi[2 * h];
+                    fa[1] = qLo[2 * h];
+                    fa[2] = qHi[2 * h + 1];
+                    fa[3] = qLo[2 * h + 1];
+                    mma(ctx, kvBf16, j == 0 ? s0 : s1, fa, fb, cOut);
+                }
+            }
+        }
+        s[0] = s0[0] + s0[2];
+        s[1] = s0[1] + s0[3];
+        s[2] = s1[0] + s1[2];
+        s[3] = s1[1] + s1[3];
+
+        // 3. Layer 0 keeps every logit; then the online softmax of row g over its 16 new keys.
+        float stepMax = SplitDecodeKernel.EMPTY_MAX;
+        for (int e = 0; e < KernelContext.unroll(4); e++) {
+            int key = keyBase + 8 * (e >> 1) + 2 * t + (e & 1);
+            if (writeLogits && rowValid && key < end) {
+                logits.set(logitsRow + key, s[e]);
+            }
+            stepMax = key < end ? Math.max(stepMax, s[e]) : stepMax;
+        }
+        stepMax = Math.max(stepMax, ctx.shuffleXor(stepMax, 1));
+        stepMax = Math.max(stepMax, ctx.shuffleXor(stepMax, 2));
+        float runMax = state[0];
+        float runSum = state[1];
+        float newMax = Math.max(runMax, stepMax);
+        // Rescale only when some row's maximum grew (warp-uniform branch); otherwise the factor is exactly 1.
+        if (ctx.ballot(newMax > runMax) != 0) {
+            float correction = KernelContext.exp2(runMax - newMax);
+            runMax = newMax;
+            runSum *= correction;
+            for (int i = 0; i < KernelContext.unroll(headDim / 4); i++) {
+                acc[i] *= correction;
+            }
+        }
+        for (int e = 0; e < KernelContext.unroll(4); e++) {
+            int key = keyBase + 8 * (e >> 1) + 2 * t + (e & 1);
+            p[e] = key < end ? KernelContext.exp2(s[e] - runMax) : 0f;
+            runSum += p[e];
+        }
+        state[0] = runMax;
+        state[1] = runSum;
+
+        // 4. O += P V: P's A fragment from this lane's p (hi, then lo), V's B fragments by pairing two rows.
+        int pHi0 = pack(kvBf16, p[0], p[1]);
+        int pHi2 = pack(kvBf16, p[2], p[3]);
+        int pLo0 = packRemainder(kvBf16, pHi0, p[0], p[1]);
+        int pLo2 = packRemainder(kvBf16, pHi2, p[2], p[3]);
+        for (int i = 0; i < KernelContext.unroll(headDim / 64); i++) {
+            for (int r = 0; r < KernelContext.unroll(4); r++) {
+                int row = 2 * t + (r & 1) + 8 * (r >> 1);
+                ctx.sharedLoad4(smem, vRingIndex(headDim, stages, warp, readStage, row, g + 8 * i), load);
+                boolean live = keyBase + row < end; // past the length: a row copied unclamped (decodeMma 1a)
+                for (int w = 0; w < KernelContext.unroll(4); w++) {
+                    vRows[4 * r + w] = live ? load[w] : 0;
+                }
+            }
+            for (int e = 0; e < KernelContext.unroll(8); e++) {
+                int w = e >> 1;
+                int nt = 8 * i + e;
+                if ((e & 1) == 0) {
+                    fb[0] = lowHalves(vRows[w], vRows[4 + w]);
+                    fb[1] = lowHalves(vRows[8 + w], vRows[12 + w]);
+                } else {
+                    fb[0] = highHalves(vRows[w], vRows[4 + w]);
+                    fb[1] = highHalves(vRows[8 + w], vRows[12 + w]);
+                }
+                pv[0] = acc[2 * nt];
+                pv[1] = acc[2 * nt + 1];
+                pv[2] = 0f;
+                pv[3] = 0f;
+                fa[0] = pHi0;
+                fa[1] = pLo0;
+                fa[2] = pHi2;
+                fa[3] = pLo2;
+                mma(ctx, kvBf16, pv, fa, fb, cOut);
+                acc[2 * nt] = pv[0] + pv[2]; // row g: p's hi half times V; row 8 + g: its lo half
+                acc[2 * nt + 1] = pv[1] + pv[3];
+            }
+        }
+    }
+
+    /**
+     * Words of a warp's state in its part of a ring stage ({@link #stashWarp}): blockHeads rows of d accumulators,
+     * then blockHeads maxima and blockHeads sums. Fits the part (16 rows of K and V, 4 d words) for up to 8 heads.
+     */
+    static int stashWords(int headDim, int blockHeads) {
+        return blockHeads * (headDim + 2);
+    }
+
+    /**
+     * Writes a warp's running state (row sums over the row's 4 lanes first) into the warp's own part of ring stage
+     * {@code stage}, which only this warp has read: rows [head][d] of accumulators, then the maxima and the sums.
+     */
+    static void stashWarp(KernelContext ctx, int[] smem, int headDim, int stages, int blockHeads, int warp, int stage,
+                          int lane, boolean rowValid, float[] acc, float[] state) {
+        int g = lane >> 2;
+        int t = lane & 3;
+        float runSum = state[1];
         runSum += ctx.shuffleXor(runSum, 1);
         runSum += ctx.shuffleXor(runSum, 2);
-        ctx.barrier();
-        int maxAt = WARPS * blockHeads * headDim;
-        int sumAt = maxAt + WARPS * blockHeads;
+        int base = stageBase(headDim, stages, warp, stage);
         if (rowValid) {
-            int row = warp * blockHeads + g;
             if (t == 0) {
-                smem[maxAt + row] = Float.floatToRawIntBits(runMax);
-                smem[sumAt + row] = Float.floatToRawIntBits(runSum);
+                smem[base + blockHeads * headDim + g] = Float.floatToRawIntBits(state[0]);
+                smem[base + blockHeads * headDim + blockHeads + g] = Float.floatToRawIntBits(runSum);
             }
             for (int nt = 0; nt < KernelContext.unroll(headDim / 8); nt++) {
                 int dim = 64 * (nt >> 3) + 16 * t + (nt & 7);
-                smem[row * headDim + dim] = Float.floatToRawIntBits(acc[2 * nt]);
-                smem[row * headDim + dim + 8] = Float.floatToRawIntBits(acc[2 * nt + 1]);
+                smem[base + g * headDim + dim] = Float.floatToRawIntBits(acc[2 * nt]);
+                smem[base + g * headDim + dim + 8] = Float.floatToRawIntBits(acc[2 * nt + 1]);
             }
         }
-        ctx.barrier();
+    }
+
+    /**
+     * The block's threads merge the warps' states stashed in stage {@code stage} ({@link #stashWarp}, then a barrier)
+     * into one partial row and LSE per head: head h's go to partial row {@code firstPartialRow + h * numSplits}.
+     */
+    static void mergeWarps(KernelContext ctx, int[] smem, int headDim, int stages, int blockHeads, int stage,
+                           F32Buffer partialOut, F32Buffer partialLse, long firstPartialRow, int numSplits) {
+        int maxAt = blockHeads * headDim;
+        int sumAt = maxAt + blockHeads;
         for (int i = ctx.threadIdx(); i < blockHeads * headDim; i += THREADS) {
             int h = i / headDim;
             int dim = i - h * headDim;
             float max = SplitDecodeKernel.EMPTY_MAX;
             for (int w = 0; w < KernelContext.unroll(WARPS); w++) {
-                max = Math.max(max, Float.intBitsToFloat(smem[maxAt + w * blockHeads + h]));
+                max = Math.max(max, Float.intBitsToFloat(smem[stageBase(headDim, stages, w, stage) + maxAt + h]));
             }
             float total = 0f;
             float weighted = 0f;
             for (int w = 0; w < KernelContext.unroll(WARPS); w++) {
-                float weight = KernelContext.exp2(Float.intBitsToFloat(smem[maxAt + w * blockHeads + h]) - max);
-                total += Float.intBitsToFloat(smem[sumAt + w * blockHeads + h]) * weight;
-                weighted += Float.intBitsToFloat(smem[(w * blockHeads + h) * headDim + dim]) * weight;
+                int base = stageBase(headDim, stages, w, stage);
+                float weight = KernelContext.exp2(Float.intBitsToFloat(smem[base + maxAt + h]) - max);
+                total += Float.intBitsToFloat(smem[base + sumAt + h]) * weight;
+                weighted += Float.intBitsToFloat(smem[base + h * headDim + dim]) * weight;
             }
-            long partialRow = ((long) b * qHeads + firstHead + h) * numSplits + split;
+            long partialRow = firstPartialRow + (long) h * numSplits;
             partialOut.set(partialRow * headDim + dim, weighted / total);
             if (dim == 0) {
                 partialLse.set(partialRow, max + KernelContext.log2(total));
@@ -402,7 +456,7 @@ public final class MmaDecodeKernel {
      * row, so every 8-lane phase of a copy is one whole 128-byte line (lanes that split lines made L2 fetch sectors
      * twice: measured, docs/gpu-decode.md). Commits them as one group.
      */
-    private static void copyStep(KernelContext ctx, int[] smem, I32Buffer kCache, I32Buffer vCache, long rowBase,
+    static void copyStep(KernelContext ctx, int[] smem, I32Buffer kCache, I32Buffer vCache, long rowBase,
                                  int warpBase, int end, int capacity, int headDim, int stages, int warp, int stage,
                                  int lane, boolean sparse, int[] gather) {
         int rowChunks = headDim / 8;
@@ -430,7 +484,7 @@ public final class MmaDecodeKernel {
     }
 
     /** {@code c += a b} on the tensor cores (bf16 or f16 operands), through {@code scratch}. */
-    private static void mma(KernelContext ctx, boolean bf16, float[] c, int[] a, int[] b, float[] scratch) {
+    static void mma(KernelContext ctx, boolean bf16, float[] c, int[] a, int[] b, float[] scratch) {
         if (bf16) {
             ctx.mmaBf16(scratch, a, b, c);
         } else {
