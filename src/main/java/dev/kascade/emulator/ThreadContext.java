@@ -1,5 +1,6 @@
 package dev.kascade.emulator;
 
+import dev.kascade.kernel.F32Buffer;
 import dev.kascade.kernel.I32Buffer;
 
 import dev.kascade.kernel.KernelContext;
@@ -143,6 +144,15 @@ final class ThreadContext extends KernelContext {
                     + " (global) must be multiples of 4 (16-byte aligned; a misaligned cp.async faults on the GPU)");
         }
         for (int k = 0; k < 4; k++) shared[index + k] = src.get(srcIndex + k); // synchronous: complete at once
+    }
+
+    @Override
+    public void cpAsync16(int[] shared, int index, F32Buffer src, long srcIndex) {
+        if (index % 4 != 0 || srcIndex % 4 != 0) {
+            throw new IllegalArgumentException("cpAsync16: indices " + index + " (shared) and " + srcIndex
+                    + " (global) must be multiples of 4 (16-byte aligned; a misaligned cp.async faults on the GPU)");
+        }
+        for (int k = 0; k < 4; k++) shared[index + k] = Float.floatToRawIntBits(src.get(srcIndex + k)); // at once
     }
 
     @Override

@@ -149,6 +149,12 @@ public abstract class KernelContext {
     public abstract void cpAsync16(int[] shared, int index, I32Buffer src, long srcIndex);
 
     /**
+     * {@link #cpAsync16(int[], int, I32Buffer, long)} from an f32 buffer: the four floats {@code src[srcIndex ..
+     * srcIndex+3]} land in {@code shared[index .. index+3]} as their raw bits ({@link Float#floatToRawIntBits}).
+     */
+    public abstract void cpAsync16(int[] shared, int index, F32Buffer src, long srcIndex);
+
+    /**
      * Asks the GPU's L2 cache to fetch the {@code bytes} bytes that start at word {@code index} of {@code src}, for a
      * read that comes soon (typically by another block); a hint with no effect on any result and nothing to wait
      * for. {@code index} must be a multiple of 4 (16-byte aligned) and {@code bytes} a positive multiple of 16, and

@@ -189,7 +189,7 @@ final class Intrinsics {
                 System.arraycopy(w, 0, dst, 0, 4);
                 return null;
             }
-            case "cpAsync16([IILdev/kascade/kernel/I32Buffer;J)V": {
+            case "cpAsync16([IILdev/kascade/kernel/I32Buffer;J)V", "cpAsync16([IILdev/kascade/kernel/F32Buffer;J)V": {
                 if (!(a[2] instanceof Value.Buffer b)) throw c.error("cpAsync16: the source must be a kernel buffer parameter");
                 Addr dst = sharedAddr(a[0], arg(a[1]));
                 Addr src = globalAddr(b, arg(a[3]), 4);

@@ -63,6 +63,7 @@ class JvmVersusIrTest {
         @Override public void mmaF16(float[] d, int[] a, int[] b, float[] c) { throw new UnsupportedOperationException(); }
         @Override public void sharedLoad4(int[] s, int i, int[] d) { throw new UnsupportedOperationException(); }
         @Override public void cpAsync16(int[] s, int i, dev.kascade.kernel.I32Buffer b, long j) { throw new UnsupportedOperationException(); }
+        @Override public void cpAsync16(int[] s, int i, dev.kascade.kernel.F32Buffer b, long j) { throw new UnsupportedOperationException(); }
         @Override public void prefetchL2(dev.kascade.kernel.I32Buffer b, long j, int n) { throw new UnsupportedOperationException(); }
         @Override public void cpAsyncCommit() { throw new UnsupportedOperationException(); }
         @Override public void cpAsyncWait(int n) { throw new UnsupportedOperationException(); }
