@@ -26,6 +26,10 @@ public final class AttentionKernels {
                 mma("decode_dense_mma", DecodeMode.DENSE, "dense decode with Q K^T and P V on tensor cores (mma.sync)"),
                 mma("decode_layer0_mma", DecodeMode.LAYER0, "layer-0 decode (all logits written) on tensor cores"),
                 mma("decode_sparse_mma", DecodeMode.SPARSE, "reuse decode over an index set on tensor cores"),
+                persistent("decode_dense_persistent", DecodeMode.DENSE,
+                        "dense decode on tensor cores, persistent blocks taking work items in turn"),
+                persistent("decode_layer0_persistent", DecodeMode.LAYER0,
+                        "layer-0 decode on tensor cores, persistent blocks taking work items in turn"),
                 KernelSpec.of("decode_merge", LseMergeKernel.class, "mergeSplits",
                         Map.of("headDim", DEFAULT_HEAD_DIM, "withValues", true), "log-sum-exp merge of split partials"),
                 KernelSpec.of("decode_merge_lse", LseMergeKernel.class, "mergeSplits",
@@ -39,6 +43,11 @@ public final class AttentionKernels {
     private static KernelSpec mma(String name, DecodeMode mode, String description) {
         return KernelSpec.of(name, MmaDecodeKernel.class, "decodeMma",
                 mode.mmaConstants(DEFAULT_HEAD_DIM, DEFAULT_GROUP_SIZE, true, SplitTuning.DEFAULT), description);
+    }
+
+    private static KernelSpec persistent(String name, DecodeMode mode, String description) {
+        return KernelSpec.of(name, PersistentDecodeKernel.class, "decodePersistent",
+                mode.persistentConstants(DEFAULT_HEAD_DIM, DEFAULT_GROUP_SIZE, true, SplitTuning.DEFAULT), description);
     }
 
     private static KernelSpec split(String name, DecodeMode mode, String description) {

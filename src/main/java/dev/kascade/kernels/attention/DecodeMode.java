@@ -68,4 +68,13 @@ public enum DecodeMode {
         return Map.of("headDim", headDim, "blockHeads", blockHeads, "kvBf16", kvBf16, "writeLogits", writeLogits,
                 "sparse", sparse, "stages", tuning.mmaStages());
     }
+
+    /** {@link PersistentDecodeKernel#decodePersistent}'s {@code @Const} values for this mode (dense or layer 0). */
+    public Map<String, Object> persistentConstants(int headDim, int blockHeads, boolean kvBf16, SplitTuning tuning) {
+        if (!withValues || keptLogits || sparse) {
+            throw new IllegalArgumentException("mode: the persistent kernel serves DENSE and LAYER0, not " + this);
+        }
+        return Map.of("headDim", headDim, "blockHeads", blockHeads, "kvBf16", kvBf16, "writeLogits", writeLogits,
+                "stages", tuning.mmaStages());
+    }
 }

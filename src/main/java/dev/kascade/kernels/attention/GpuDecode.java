@@ -40,6 +40,7 @@ public final class GpuDecode implements AutoCloseable {
 
     private static final Method SPLIT = method(SplitDecodeKernel.class, "decodeSplit");
     private static final Method SPLIT_MMA = method(MmaDecodeKernel.class, "decodeMma");
+    private static final Method SPLIT_PERSISTENT = method(PersistentDecodeKernel.class, "decodePersistent");
     private static final Method MERGE = method(LseMergeKernel.class, "mergeSplits");
     private static final Method POOL = method(PooledScoreKernel.class, "poolScores");
     private static final Method SELECT = method(TopKSelectKernel.class, "selectTopK");
@@ -58,6 +59,7 @@ public final class GpuDecode implements AutoCloseable {
     private final F32Buffer lse;
     private final I32Buffer identityMap;
     private final I32Buffer headMap;
+    private final I32Buffer tickets;
     private final I32Buffer noIndices;
     private final F32Buffer noOutput;
     private F32Buffer logits;
@@ -107,6 +109,7 @@ public final class GpuDecode implements AutoCloseable {
         this.identityMap = I32Buffer.allocate(arena, shape.kvHeads());
         for (int g = 0; g < shape.kvHeads(); g++) identityMap.set(g, g);
         this.headMap = I32Buffer.allocate(arena, shape.kvHeads());
+        this.tickets = I32Buffer.allocate(arena, 1); // zero; PersistentDecodeKernel leaves it zero after every launch
         this.noIndices = I32Buffer.allocate(arena, 4);
         this.noOutput = F32Buffer.allocate(arena, 4);
     }
@@ -336,6 +339,16 @@ public final class GpuDecode implements AutoCloseable {
         String name = "split_" + mode.name().toLowerCase(java.util.Locale.ROOT);
         F32Buffer logitsOut = logits == null ? noOutput : logits;
         boolean bf16 = kv.dtype() == DType.BF16;
+        if (usesTensorCores(mode) && tuning.persistent(mode, shape.headDim())) {
+            int stages = tuning.mmaStages(plan.keysPerSplit() / MmaDecodeKernel.BLOCK_KEYS);
+            KernelLaunch split = new KernelLaunch(name, SPLIT_PERSISTENT,
+                    new LaunchConfig(persistentGrid(plan, stages), 1, 1, PersistentDecodeKernel.THREADS, 1,
+                            PersistentDecodeKernel.dynamicSharedBytes(shape.headDim(), shape.blockHeads(), stages)),
+                    q, kv.kWords(), kv.vWords(), keyCounts, tickets, partialOut, partialLse, logitsOut,
+                    shape.batch(), shape.kvHeads(), shape.groupParts(), shape.capacity(), plan.splits(), scoreStride(),
+                    qScale, shape.headDim(), shape.blockHeads(), bf16, mode.writeLogits(), stages);
+            return List.of(split, merge(keyCounts, out, MmaDecodeKernel.BLOCK_KEYS, plan.splits(), true));
+        }
         if (usesTensorCores(mode)) {
             // steps per block: the splits are strided, so a block takes about keysPerSplit / BLOCK_KEYS steps
             int stages = tuning.mmaStages(plan.keysPerSplit() / MmaDecodeKernel.BLOCK_KEYS);
@@ -349,15 +362,30 @@ public final class GpuDecode implements AutoCloseable {
             return List.of(split, merge(keyCounts, out, MmaDecodeKernel.BLOCK_KEYS, plan.splits(), true));
         }
         int stages = tuning.asyncStages(shape.blockHeads());
-        return List.of(new KernelLaunch(name, SPLIT,
-                        new LaunchConfig(plan.splits(), headBlocks, shape.batch(), SplitDecodeKernel.THREADS, 1,
-                                stages * SplitDecodeKernel.RING_STAGE_BYTES),
-                        q, kv.kWords(), kv.vWords(), keyCounts, indices, map, partialOut, partialLse, logitsOut,
-                        shape.kvHeads(), shape.groupParts(), shape.capacity(), kMax, plan.keysPerSplit(), plan.splits(),
-                        scoreStride(), qScale, shape.headDim(), shape.blockHeads(), bf16,
-                        mode.withValues(), mode.writeLogits(), mode.sparse(), tuning.pipelined(shape.blockHeads()),
-                        stages, tuning.gatherReduce(mode), mode.keptLogits()),
-                merge(keyCounts, out, plan.keysPerSplit(), plan.splits(), mode.withValues()));
+        KernelLaunch split = new KernelLaunch(name, SPLIT,
+                new LaunchConfig(plan.splits(), headBlocks, shape.batch(), SplitDecodeKernel.THREADS, 1,
+                        stages * SplitDecodeKernel.RING_STAGE_BYTES),
+                q, kv.kWords(), kv.vWords(), keyCounts, indices, map, partialOut, partialLse, logitsOut,
+                shape.kvHeads(), shape.groupParts(), shape.capacity(), kMax, plan.keysPerSplit(), plan.splits(),
+                scoreStride(), qScale, shape.headDim(), shape.blockHeads(), bf16,
+                mode.withValues(), mode.writeLogits(), mode.sparse(), tuning.pipelined(shape.blockHeads()),
+                stages, tuning.gatherReduce(mode), mode.keptLogits());
+        return List.of(split, merge(keyCounts, out, plan.keysPerSplit(), plan.splits(), mode.withValues()));
+    }
+
+    /**
+     * Blocks of {@link PersistentDecodeKernel}'s grid: as many as are resident at once ({@code smCount} times the
+     * blocks per SM that fit), at most one per work item (sequence x head block x split).
+     */
+    int persistentGrid(SplitPlan plan, int stages) {
+        long items = rows() * plan.splits();
+        long resident = (long) smCount * PersistentDecodeKernel.blocksPerSm(shape.headDim(), shape.blockHeads(), stages);
+        return (int) Math.min(items, resident);
+    }
+
+    /** The persistent kernel's work counter (zero between launches). */
+    I32Buffer ticketsBuffer() {
+        return tickets;
     }
 
     private KernelLaunch merge(I32Buffer keyCounts, F32Buffer out, int keysPerSplit, int splits, boolean withValues) {

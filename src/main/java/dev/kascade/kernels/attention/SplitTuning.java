@@ -20,6 +20,9 @@ import java.util.Locale;
  *       {@code mma.sync}, d 64 and 128) instead of the FMA kernel, with a {@code cp.async} ring of
  *       {@link #mmaStages(int)} stages (three for long blocks); the anchor passes and d 256 keep the FMA
  *       kernel.</li>
+ *   <li>{@code persistent}: where the tensor-core kernel runs dense or layer 0, it runs on a persistent grid
+ *       ({@link PersistentDecodeKernel}) whose blocks take the same work items one after another, the copy ring
+ *       running on across them.</li>
  * </ul>
  * Measured on the H200 (bf16, 32/8/128, batch 64, 32K, 2026-11-29; docs/gpu-decode.md): pipelining helps every
  * mode (dense 2.141 -> 2.018 ms, layer 0 2.99 -> 2.54, reuse 0.271 -> 0.264); the gather path helps layer 0
@@ -34,20 +37,22 @@ import java.util.Locale;
  *
  * <p>{@link #current()} reads the system properties {@code kascade.decode.pipelined} (true/false),
  * {@code kascade.decode.asyncStages} (0, 2 or 3), {@code kascade.decode.gatherReduce} (never/layer0/always) and
- * {@code kascade.decode.tensorCores} (true/false), defaulting to {@link #DEFAULT}, so the H200 benchmark ({@code benchmarks/gpu/tune-split.sh}) can compare the
+ * {@code kascade.decode.tensorCores} (true/false) and {@code kascade.decode.persistent} (true/false), defaulting to {@link #DEFAULT}, so the H200 benchmark ({@code benchmarks/gpu/tune-split.sh}) can compare the
  * variants in one session.
  *
  * @param pipelined software-pipelined K/V loads (register double-buffering)
  * @param asyncStages stages of the {@code cp.async} ring (0: no asynchronous copies), where the shape allows it
  * @param gather    modes that use reduce-scatter + all-gather where the shape allows it
  * @param tensorCores dense, layer 0 and reuse on {@link MmaDecodeKernel} where it serves the head dim
+ * @param persistent  dense and layer 0 on {@link PersistentDecodeKernel} (a grid of resident blocks taking work
+ *                    items in turn) where the tensor-core kernel runs
  */
-public record SplitTuning(boolean pipelined, int asyncStages, Gather gather, boolean tensorCores) {
+public record SplitTuning(boolean pipelined, int asyncStages, Gather gather, boolean tensorCores, boolean persistent) {
     /** Which modes with V use the reduce-scatter / all-gather path (the anchor scores pass always does). */
     public enum Gather { NEVER, LAYER0, ALWAYS }
 
-    /** The choice measured fastest on the H200 (see the class comment). */
-    public static final SplitTuning DEFAULT = new SplitTuning(true, 2, Gather.LAYER0, true);
+    /** The choice measured fastest on the H200 (see the class comment; the persistent grid was slower). */
+    public static final SplitTuning DEFAULT = new SplitTuning(true, 2, Gather.LAYER0, true, false);
 
     /** Most ring stages: the kernel delays the loads' positions by at most two steps (loads two steps ahead). */
     public static final int MAX_ASYNC_STAGES = 3;
@@ -64,6 +69,11 @@ public record SplitTuning(boolean pipelined, int asyncStages, Gather gather, boo
         return asyncStages == 0 || (asyncStages >= 2 && asyncStages <= MAX_ASYNC_STAGES);
     }
 
+    /** The block grid ({@code persistent} off). */
+    public SplitTuning(boolean pipelined, int asyncStages, Gather gather, boolean tensorCores) {
+        this(pipelined, asyncStages, gather, tensorCores, false);
+    }
+
     /** Without asynchronous copies. */
     public SplitTuning(boolean pipelined, Gather gather) {
         this(pipelined, 0, gather);
@@ -76,7 +86,20 @@ public record SplitTuning(boolean pipelined, int asyncStages, Gather gather, boo
 
     /** This tuning with the tensor-core kernel switched on or off. */
     public SplitTuning withTensorCores(boolean on) {
-        return new SplitTuning(pipelined, asyncStages, gather, on);
+        return new SplitTuning(pipelined, asyncStages, gather, on, persistent);
+    }
+
+    /** This tuning with the persistent grid switched on or off. */
+    public SplitTuning withPersistent(boolean on) {
+        return new SplitTuning(pipelined, asyncStages, gather, tensorCores, on);
+    }
+
+    /**
+     * Whether {@code mode} at head dim {@code headDim} runs {@link PersistentDecodeKernel} (dense and layer 0, where
+     * the tensor-core kernel serves them; the reuse pass keeps the block grid).
+     */
+    public boolean persistent(DecodeMode mode, int headDim) {
+        return persistent && tensorCores(mode, headDim) && mode != DecodeMode.SPARSE;
     }
 
     /** Whether {@code mode} at head dim {@code headDim} runs {@link MmaDecodeKernel}. */
@@ -136,7 +159,8 @@ public record SplitTuning(boolean pipelined, int asyncStages, Gather gather, boo
             };
         }
         boolean tensorCores = booleanProperty("kascade.decode.tensorCores", DEFAULT.tensorCores);
-        return new SplitTuning(pipelined, asyncStages, gather, tensorCores);
+        boolean persistent = booleanProperty("kascade.decode.persistent", DEFAULT.persistent);
+        return new SplitTuning(pipelined, asyncStages, gather, tensorCores, persistent);
     }
 
     /** System property {@code name} as true or false ({@code otherwise} when unset or blank). */
@@ -180,6 +204,6 @@ public record SplitTuning(boolean pipelined, int asyncStages, Gather gather, boo
     /** Short label for logs and benchmark records, e.g. {@code pipelined,gather=layer0}. */
     public String label() {
         return (asyncStages > 0 ? "async" + asyncStages : pipelined ? "pipelined" : "plain") + ",gather="
-                + gather.name().toLowerCase(Locale.ROOT) + (tensorCores ? ",mma" : "");
+                + gather.name().toLowerCase(Locale.ROOT) + (tensorCores ? ",mma" : "") + (persistent ? ",persistent" : "");
     }
 }
