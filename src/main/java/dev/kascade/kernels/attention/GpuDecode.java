@@ -339,6 +339,12 @@ public final class GpuDecode implements AutoCloseable {
         String name = "split_" + mode.name().toLowerCase(java.util.Locale.ROOT);
         F32Buffer logitsOut = logits == null ? noOutput : logits;
         boolean bf16 = kv.dtype() == DType.BF16;
+        // One split per row: its partial row and LSE are the result (the merge of one split is the identity, and a
+        // partial row [b][head][split] has the output's layout [b][head]), so the kernel writes them in place and
+        // no merge runs. Every row has a key (lengths and set sizes are at least 1), so split 0 always writes.
+        boolean single = plan.splits() == 1;
+        F32Buffer partialOut = single && mode.withValues() ? out : this.partialOut;
+        F32Buffer partialLse = single ? lse : this.partialLse;
         if (usesTensorCores(mode) && tuning.persistent(mode, shape.headDim())) {
             int stages = tuning.mmaStages(plan.keysPerSplit() / MmaDecodeKernel.BLOCK_KEYS);
             KernelLaunch split = new KernelLaunch(name, SPLIT_PERSISTENT,
@@ -347,7 +353,8 @@ public final class GpuDecode implements AutoCloseable {
                     q, kv.kWords(), kv.vWords(), keyCounts, tickets, partialOut, partialLse, logitsOut,
                     shape.batch(), shape.kvHeads(), shape.groupParts(), shape.capacity(), plan.splits(), scoreStride(),
                     qScale, shape.headDim(), shape.blockHeads(), bf16, mode.writeLogits(), stages);
-            return List.of(split, merge(keyCounts, out, MmaDecodeKernel.BLOCK_KEYS, plan.splits(), true));
+            return single ? List.of(split)
+                    : List.of(split, merge(keyCounts, out, MmaDecodeKernel.BLOCK_KEYS, plan.splits(), true));
         }
         if (usesTensorCores(mode)) {
             // steps per block: the splits are strided, so a block takes about keysPerSplit / BLOCK_KEYS steps
@@ -359,7 +366,8 @@ public final class GpuDecode implements AutoCloseable {
                     shape.kvHeads(), shape.groupParts(), shape.capacity(), kMax, plan.splits(), scoreStride(), qScale,
                     shape.headDim(), shape.blockHeads(), bf16, mode.writeLogits(), mode.sparse(), stages);
             // strided splits: split s holds keys when s * BLOCK_KEYS < n
-            return List.of(split, merge(keyCounts, out, MmaDecodeKernel.BLOCK_KEYS, plan.splits(), true));
+            return single ? List.of(split)
+                    : List.of(split, merge(keyCounts, out, MmaDecodeKernel.BLOCK_KEYS, plan.splits(), true));
         }
         int stages = tuning.asyncStages(shape.blockHeads());
         KernelLaunch split = new KernelLaunch(name, SPLIT,
@@ -370,7 +378,8 @@ public final class GpuDecode implements AutoCloseable {
                 scoreStride(), qScale, shape.headDim(), shape.blockHeads(), bf16,
                 mode.withValues(), mode.writeLogits(), mode.sparse(), tuning.pipelined(shape.blockHeads()),
                 stages, tuning.gatherReduce(mode), mode.keptLogits());
-        return List.of(split, merge(keyCounts, out, plan.keysPerSplit(), plan.splits(), mode.withValues()));
+        return single ? List.of(split)
+                : List.of(split, merge(keyCounts, out, plan.keysPerSplit(), plan.splits(), mode.withValues()));
     }
 
     /**
