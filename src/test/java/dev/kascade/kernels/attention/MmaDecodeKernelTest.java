@@ -6,16 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kascade.algorithm.Budget;
 import dev.kascade.emulator.Emulator;
-import dev.kascade.kernels.KernelSpec;
-import dev.kascade.ptx.PtxCompiler;
-import dev.kascade.ptx.PtxModule;
-import dev.kascade.ptx.PtxTarget;
-import dev.kascade.ptx.Ptxas;
 import dev.kascade.ptx.interp.IrInterpreter;
 import dev.kascade.tensor.DType;
 import java.util.List;
-import java.util.Optional;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -48,11 +41,7 @@ class MmaDecodeKernelTest {
 
     @Test
     void matchesFloat64AsCompiled() {
-        IrInterpreter compiled = new IrInterpreter();
-        for (DecodeCheck.Case c : cases()) {
-            DecodeCheck.Result r = DecodeCheck.run(c, compiled, 41, 1, 64, MMA);
-            assertTrue(r.passed(), c.label() + ": " + r.detail());
-        }
+        DecodeKernelChecks.assertMatchFloat64(cases(), new IrInterpreter(), 41, MMA);
     }
 
     @Test
@@ -60,19 +49,12 @@ class MmaDecodeKernelTest {
         // long blocks take a third stage (SplitTuning.mmaStages); asyncStages 3 forces it on these short rows
         SplitTuning threeStages = new SplitTuning(true, 3, SplitTuning.Gather.LAYER0, true);
         assertEquals(3, threeStages.mmaStages(1));
-        IrInterpreter compiled = new IrInterpreter();
-        for (DecodeCheck.Case c : cases().subList(0, 4)) {
-            DecodeCheck.Result r = DecodeCheck.run(c, compiled, 47, 1, 64, threeStages);
-            assertTrue(r.passed(), c.label() + ", 3 stages: " + r.detail());
-        }
+        DecodeKernelChecks.assertMatchFloat64(cases().subList(0, 4), new IrInterpreter(), 47, threeStages);
     }
 
     @Test
     void matchesFloat64InTheEmulator() {
-        for (DecodeCheck.Case c : cases().subList(0, 4)) {
-            DecodeCheck.Result r = DecodeCheck.run(c, Emulator::launch, 43, 1, 64, MMA);
-            assertTrue(r.passed(), c.label() + ": " + r.detail());
-        }
+        DecodeKernelChecks.assertMatchFloat64(cases().subList(0, 4), Emulator::launch, 43, MMA);
     }
 
     @Test
@@ -99,28 +81,11 @@ class MmaDecodeKernelTest {
 
     @Test
     void everySpecialisationAssemblesWithin3BlocksPerSmWithoutSpills() throws Exception {
-        Optional<Ptxas> ptxas = Ptxas.find();
-        Assumptions.assumeTrue(ptxas.isPresent(), "ptxas not installed: skipping the sm_90 assembly check");
-        for (DecodeMode mode : List.of(DecodeMode.DENSE, DecodeMode.LAYER0, DecodeMode.SPARSE)) {
-            for (int headDim : new int[] {64, 128}) {
-                for (int heads : new int[] {1, 4, 8}) {
-                    for (boolean bf16 : new boolean[] {true, false}) {
-                        KernelSpec spec = KernelSpec.of("t", MmaDecodeKernel.class, "decodeMma",
-                                mode.mmaConstants(headDim, heads, bf16, MMA), "");
-                        PtxModule module = new PtxCompiler(PtxTarget.SM_90).compile(spec.method(), spec.constants());
-                        String ptx = module.ptx();
-                        for (String must : new String[] {"mma.sync.aligned.m16n8k16", "cp.async.cg.shared.global",
-                                "bar.warp.sync", ".maxntid 128, 1, 1", ".minnctapersm 3"}) {
-                            assertTrue(ptx.contains(must), mode + " d" + headDim + " r" + heads + ": no " + must);
-                        }
-                        Ptxas.Report r = ptxas.get().check(module);
-                        String what = mode + " d" + headDim + " r" + heads + (bf16 ? " bf16" : " f16") + ":\n" + r.log();
-                        assertEquals(0, r.spillStoreBytes() + r.spillLoadBytes(), "spills in " + what);
-                        assertTrue(r.registers() <= 168, r.registers() + " registers in " + what);
-                    }
-                }
-            }
-        }
+        DecodeKernelChecks.assertAssembleWithin3BlocksPerSm(MmaDecodeKernel.class, "decodeMma",
+                List.of(DecodeMode.DENSE, DecodeMode.LAYER0, DecodeMode.SPARSE),
+                (mode, headDim, heads, bf16) -> mode.mmaConstants(headDim, heads, bf16, MMA),
+                "mma.sync.aligned.m16n8k16", "cp.async.cg.shared.global", "bar.warp.sync", ".maxntid 128, 1, 1",
+                ".minnctapersm 3");
     }
 
     @Test

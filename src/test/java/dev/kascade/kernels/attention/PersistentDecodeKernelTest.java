@@ -8,17 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kascade.algorithm.Budget;
 import dev.kascade.emulator.Emulator;
-import dev.kascade.kernels.KernelSpec;
-import dev.kascade.ptx.PtxCompiler;
-import dev.kascade.ptx.PtxModule;
-import dev.kascade.ptx.PtxTarget;
-import dev.kascade.ptx.Ptxas;
 import dev.kascade.ptx.interp.IrInterpreter;
 import dev.kascade.tensor.DType;
 import java.lang.foreign.Arena;
 import java.util.List;
-import java.util.Optional;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -51,29 +44,18 @@ class PersistentDecodeKernelTest {
 
     @Test
     void matchesFloat64AsCompiled() {
-        IrInterpreter compiled = new IrInterpreter();
-        for (DecodeCheck.Case c : cases()) {
-            DecodeCheck.Result r = DecodeCheck.run(c, compiled, 51, 1, 64, PERSISTENT);
-            assertTrue(r.passed(), c.label() + ": " + r.detail());
-        }
+        DecodeKernelChecks.assertMatchFloat64(cases(), new IrInterpreter(), 51, PERSISTENT);
     }
 
     @Test
     void matchesFloat64WithThreeRingStages() {
         SplitTuning threeStages = new SplitTuning(true, 3, SplitTuning.Gather.LAYER0, true, true);
-        IrInterpreter compiled = new IrInterpreter();
-        for (DecodeCheck.Case c : cases().subList(0, 4)) {
-            DecodeCheck.Result r = DecodeCheck.run(c, compiled, 53, 1, 64, threeStages);
-            assertTrue(r.passed(), c.label() + ", 3 stages: " + r.detail());
-        }
+        DecodeKernelChecks.assertMatchFloat64(cases().subList(0, 4), new IrInterpreter(), 53, threeStages);
     }
 
     @Test
     void matchesFloat64InTheEmulator() {
-        for (DecodeCheck.Case c : cases().subList(0, 4)) {
-            DecodeCheck.Result r = DecodeCheck.run(c, Emulator::launch, 57, 1, 64, PERSISTENT);
-            assertTrue(r.passed(), c.label() + ": " + r.detail());
-        }
+        DecodeKernelChecks.assertMatchFloat64(cases().subList(0, 4), Emulator::launch, 57, PERSISTENT);
     }
 
     @Test
@@ -130,27 +112,10 @@ class PersistentDecodeKernelTest {
 
     @Test
     void everySpecialisationAssemblesWithin3BlocksPerSmWithoutSpills() throws Exception {
-        Optional<Ptxas> ptxas = Ptxas.find();
-        Assumptions.assumeTrue(ptxas.isPresent(), "ptxas not installed: skipping the sm_90 assembly check");
-        for (DecodeMode mode : List.of(DecodeMode.DENSE, DecodeMode.LAYER0)) {
-            for (int headDim : new int[] {64, 128}) {
-                for (int heads : new int[] {1, 4, 8}) {
-                    for (boolean bf16 : new boolean[] {true, false}) {
-                        KernelSpec spec = KernelSpec.of("t", PersistentDecodeKernel.class, "decodePersistent",
-                                mode.persistentConstants(headDim, heads, bf16, PERSISTENT), "");
-                        PtxModule module = new PtxCompiler(PtxTarget.SM_90).compile(spec.method(), spec.constants());
-                        String ptx = module.ptx();
-                        for (String must : new String[] {"mma.sync.aligned.m16n8k16", "cp.async.cg.shared.global",
-                                "atom.global.add.s32", ".maxntid 128, 1, 1", ".minnctapersm 3"}) {
-                            assertTrue(ptx.contains(must), mode + " d" + headDim + " r" + heads + ": no " + must);
-                        }
-                        Ptxas.Report r = ptxas.get().check(module);
-                        String what = mode + " d" + headDim + " r" + heads + (bf16 ? " bf16" : " f16") + ":\n" + r.log();
-                        assertEquals(0, r.spillStoreBytes() + r.spillLoadBytes(), "spills in " + what);
-                        assertTrue(r.registers() <= 168, r.registers() + " registers in " + what);
-                    }
-                }
-            }
-        }
+        DecodeKernelChecks.assertAssembleWithin3BlocksPerSm(PersistentDecodeKernel.class, "decodePersistent",
+                List.of(DecodeMode.DENSE, DecodeMode.LAYER0),
+                (mode, headDim, heads, bf16) -> mode.persistentConstants(headDim, heads, bf16, PERSISTENT),
+                "mma.sync.aligned.m16n8k16", "cp.async.cg.shared.global", "atom.global.add.s32", ".maxntid 128, 1, 1",
+                ".minnctapersm 3");
     }
 }
