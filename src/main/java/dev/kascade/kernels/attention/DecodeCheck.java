@@ -53,6 +53,9 @@ public final class DecodeCheck {
         DecodeShape wide = new DecodeShape(20, 32, 8, 128, 1537);
         int[] twenty = new int[20];
         for (int b = 0; b < twenty.length; b++) twenty[b] = 1537 - 71 * b; // 1537 down to 188, none a multiple of 64
+        DecodeShape batch64 = new DecodeShape(64, 32, 8, 128, 1100);
+        int[] sixtyFour = new int[64];
+        for (int b = 0; b < sixtyFour.length; b++) sixtyFour[b] = 1099 - 11 * b; // 1099 down to 406
         return List.of(
                 new Case(Role.DENSE, llama, DType.BF16, three, Budget.PAPER),
                 new Case(Role.LAYER0, llama, DType.BF16, three, Budget.PAPER),
@@ -64,7 +67,11 @@ public final class DecodeCheck {
                 // 160 rows (sequence x KV head) >= 132 SMs: the tensor-core kernel's cases (GpuDecode.usesTensorCores)
                 new Case(Role.DENSE, wide, DType.BF16, twenty, Budget.PAPER),
                 new Case(Role.LAYER0, wide, DType.F16, twenty, Budget.PAPER),
-                new Case(Role.REUSE, wide, DType.BF16, twenty, Budget.PAPER));
+                new Case(Role.REUSE, wide, DType.BF16, twenty, Budget.PAPER),
+                // 512 rows, the bar's batch, unequal lengths: dense in 5 splits per row, reuse's 128-key sets in one
+                // (written in place, no merge)
+                new Case(Role.DENSE, batch64, DType.BF16, sixtyFour, Budget.PAPER),
+                new Case(Role.REUSE, batch64, DType.F16, sixtyFour, Budget.PAPER));
     }
 
     /** Cases small enough for the CPU emulator (one virtual thread per GPU thread). */
