@@ -29,7 +29,9 @@ import dev.kascade.kernel.ReadOnly;
  * item c; thread 0 draws the next one ({@code atom.global.add} on {@code tickets[0]}) a whole item ahead, and the
  * block moves to it when its copies get there. Each launch makes exactly {@code items} draws (every block's last draw
  * finds no item left), so the last draw resets the counter to 0 for the next launch: {@code tickets} must be 0 before
- * the first launch (fresh buffers are) and belongs to one decoder. The grid must not exceed the item count.
+ * the first launch (fresh buffers are) and belongs to one decoder. Only a launch that dies half-way leaves it
+ * elsewhere, and on a GPU that is a sticky CUDA error that fails every later call of the context loudly. The grid
+ * must not exceed the item count.
  */
 public final class PersistentDecodeKernel {
     private PersistentDecodeKernel() {
