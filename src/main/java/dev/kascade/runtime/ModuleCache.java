@@ -29,10 +29,10 @@ import java.util.zip.ZipFile;
 
 /**
  * Compiled PTX modules, cached in memory per (kernel, constants, target) and on disk under
- * {@code <dir>/<sha256>.ptx}. The hash covers the kernel class's bytes, the method's name and descriptor,
- * the constants, the target and a fingerprint of the compiler's own classes, so editing a kernel or the
- * compiler misses the cache. Kernels that inline helpers from other classes are keyed by the kernel's
- * class only: clear the directory (or set {@code ptx.cache.dir=off}) when only a helper changed.
+ * {@code <dir>/<sha256>.ptx}. The hash covers the bytes of the kernel's class and of every project class
+ * ({@code dev.kascade.*}) it refers to, directly or through those (so the helpers a kernel inlines from other
+ * classes), the method's name and descriptor, the constants, the target and a fingerprint of the compiler's own
+ * classes, so editing a kernel, a helper it calls or the compiler misses the cache.
  *
  * <p>A disk entry is PTX text headed by {@code // kascade.*} comment lines holding the entry name, static
  * shared bytes and parameters, so the file still assembles with {@code ptxas} as it is.
@@ -121,7 +121,10 @@ public final class ModuleCache {
     public static String diskKey(Method kernel, Map<String, Object> constants, PtxTarget target) {
         MessageDigest sha = sha256();
         Class<?> owner = kernel.getDeclaringClass();
-        sha.update(classBytes(owner));
+        for (Map.Entry<String, byte[]> c : referencedProjectClasses(owner).entrySet()) {
+            sha.update((c.getKey() + "\n").getBytes(StandardCharsets.UTF_8));
+            sha.update(c.getValue());
+        }
         sha.update((owner.getName() + "#" + kernel.getName() + descriptor(kernel) + "\n").getBytes(StandardCharsets.UTF_8));
         for (Map.Entry<String, Object> e : new TreeMap<>(constants).entrySet()) {
             Object v = e.getValue();
@@ -137,6 +140,42 @@ public final class ModuleCache {
         StringBuilder sb = new StringBuilder("(");
         for (Class<?> p : m.getParameterTypes()) sb.append(p.descriptorString());
         return sb.append(')').append(m.getReturnType().descriptorString()).toString();
+    }
+
+    /** Internal names of the classes whose bytes key a kernel's disk entry: the project's own. */
+    private static final String PROJECT_PREFIX = "dev/kascade/";
+
+    /**
+     * The class files of {@code owner} and of every {@code dev.kascade} class reachable from it through the class
+     * entries of the constant pools (the classes a kernel calls into, their superclasses, ...), by internal name.
+     */
+    static java.util.SortedMap<String, byte[]> referencedProjectClasses(Class<?> owner) {
+        java.util.SortedMap<String, byte[]> found = new TreeMap<>();
+        java.util.ArrayDeque<String> todo = new java.util.ArrayDeque<>();
+        todo.add(owner.getName().replace('.', '/'));
+        while (!todo.isEmpty()) {
+            String name = todo.poll();
+            if (found.containsKey(name)) continue;
+            byte[] bytes = classBytes(owner, name);
+            found.put(name, bytes);
+            for (java.lang.classfile.constantpool.PoolEntry e : java.lang.classfile.ClassFile.of().parse(bytes).constantPool()) {
+                if (e instanceof java.lang.classfile.constantpool.ClassEntry ce) {
+                    String ref = ce.asInternalName();
+                    if (ref.startsWith(PROJECT_PREFIX) && !found.containsKey(ref)) todo.add(ref);
+                }
+            }
+        }
+        return found;
+    }
+
+    /** The class file of {@code internalName}, through {@code anchor}'s class loader. */
+    private static byte[] classBytes(Class<?> anchor, String internalName) {
+        try (InputStream in = anchor.getResourceAsStream("/" + internalName + ".class")) {
+            if (in == null) throw new IllegalStateException("cannot read the class file of " + internalName);
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private static byte[] classBytes(Class<?> c) {

@@ -45,6 +45,18 @@ class ModuleCacheTest {
     }
 
     @Test
+    void diskKeysCoverTheProjectClassesAKernelCallsInto() {
+        // PersistentDecodeKernel inlines MmaDecodeKernel's step: editing that helper alone must miss the cache
+        java.util.SortedMap<String, byte[]> classes = ModuleCache.referencedProjectClasses(
+                dev.kascade.kernels.attention.PersistentDecodeKernel.class);
+        assertTrue(classes.containsKey("dev/kascade/kernels/attention/PersistentDecodeKernel"), classes.keySet().toString());
+        assertTrue(classes.containsKey("dev/kascade/kernels/attention/MmaDecodeKernel"), classes.keySet().toString());
+        assertTrue(classes.containsKey("dev/kascade/kernel/KernelContext"), classes.keySet().toString());
+        assertTrue(classes.keySet().stream().allMatch(n -> n.startsWith("dev/kascade/")), "no JDK classes");
+        assertTrue(classes.size() < 200, classes.size() + " classes hashed for one kernel");
+    }
+
+    @Test
     void diskKeysSeparateKernelsConstantsAndTargets() throws Exception {
         String k = ModuleCache.diskKey(scale(), Map.of("factor", 2), PtxTarget.SM_90);
         assertEquals(64, k.length());
