@@ -358,7 +358,7 @@ public final class GpuDecode implements AutoCloseable {
         }
         if (usesTensorCores(mode)) {
             // steps per block: the splits are strided, so a block takes about keysPerSplit / BLOCK_KEYS steps
-            int stages = tuning.mmaStages(plan.keysPerSplit() / MmaDecodeKernel.BLOCK_KEYS);
+            int stages = tuning.mmaStages(plan.keysPerSplit() / MmaDecodeKernel.BLOCK_KEYS, mode.sparse());
             KernelLaunch split = new KernelLaunch(name, SPLIT_MMA,
                     new LaunchConfig(plan.splits(), headBlocks, shape.batch(), MmaDecodeKernel.THREADS, 1,
                             MmaDecodeKernel.dynamicSharedBytes(shape.headDim(), stages)),

@@ -117,6 +117,14 @@ public record SplitTuning(boolean pipelined, int asyncStages, Gather gather, boo
      */
     public static final int MMA_LONG_BLOCK_STEPS = 192;
 
+    /**
+     * The same threshold for the sparse pass (reuse), whose gathered rows gain from deeper copies sooner. Measured on
+     * the H200 (bf16, 32/8/128, batch 64, two splits, three rounds in one call, 2026-11-29), reuse with two stages vs
+     * three: 0.2298-0.2303 vs 0.2370-0.2373 ms at 32K (26 steps per block), 0.4293-0.4297 vs 0.4310-0.4321 at 64K
+     * (52 steps), 0.8224-0.8320 vs 0.8118-0.8130 at 128K (103 steps); 256K (205 steps) already has three.
+     */
+    public static final int MMA_LONG_SPARSE_BLOCK_STEPS = 96;
+
     /** Ring stages of {@link MmaDecodeKernel} for short blocks (see {@link #mmaStages(int)}). */
     public int mmaStages() {
         return mmaStages(0);
@@ -128,7 +136,13 @@ public record SplitTuning(boolean pipelined, int asyncStages, Gather gather, boo
      * {@link #MMA_LONG_BLOCK_STEPS} steps on, two below.
      */
     public int mmaStages(int stepsPerBlock) {
-        return asyncStages == 3 || stepsPerBlock >= MMA_LONG_BLOCK_STEPS ? 3 : 2;
+        return mmaStages(stepsPerBlock, false);
+    }
+
+    /** {@link #mmaStages(int)} for the dense and layer-0 roles, or (with {@code sparse}) the sparse pass. */
+    public int mmaStages(int stepsPerBlock, boolean sparse) {
+        int longBlock = sparse ? MMA_LONG_SPARSE_BLOCK_STEPS : MMA_LONG_BLOCK_STEPS;
+        return asyncStages == 3 || stepsPerBlock >= longBlock ? 3 : 2;
     }
 
     /** {@link #DEFAULT}, with each choice overridden by its system property when set. */

@@ -137,6 +137,11 @@ class SplitTuningTest {
             SplitTuning t = new SplitTuning(true, async, SplitTuning.Gather.NEVER, true);
             assertEquals(2, t.mmaStages(longBlock - 1), "short blocks: three blocks per SM");
             assertEquals(3, t.mmaStages(longBlock), "long blocks: a third stage");
+            int longSparse = SplitTuning.MMA_LONG_SPARSE_BLOCK_STEPS;
+            assertTrue(longSparse < longBlock);
+            assertEquals(2, t.mmaStages(longSparse - 1, true), "short sparse blocks");
+            assertEquals(3, t.mmaStages(longSparse, true), "the sparse pass takes the third stage sooner");
+            assertEquals(2, t.mmaStages(longSparse, false), "dense at the same length keeps two");
         }
         assertEquals(3, new SplitTuning(true, 3, SplitTuning.Gather.NEVER, true).mmaStages(1), "asyncStages 3 forces it");
     }
