@@ -62,6 +62,12 @@ public final class Bf16Pairs {
      */
     public static void logits(float[] q, int qOff, int rows, int d, MemorySegment seg, long base, long rowBytes,
                               int first, int[] positions, int posOff, int nb, float[] s) {
+        logits(q, qOff, rows, d, seg, base, rowBytes, first, positions, posOff, nb, s, BlockMath.BLOCK);
+    }
+
+    /** As above, with logit rows {@code stride} floats apart (a multiple of two vectors, at least {@code nb}). */
+    public static void logits(float[] q, int qOff, int rows, int d, MemorySegment seg, long base, long rowBytes,
+                              int first, int[] positions, int posOff, int nb, float[] s, int stride) {
         int h = 0;
         for (; h + 4 <= rows; h += 4) {
             int q0 = qOff + h * d, q1 = q0 + d, q2 = q1 + d, q3 = q2 + d;
@@ -100,15 +106,15 @@ public final class Bf16Pairs {
                         a3 = y.fma(koa, x.fma(kea, a3));
                         b3 = y.fma(kob, x.fma(keb, b3));
                     }
-                    int o = h * BlockMath.BLOCK + j;
+                    int o = h * stride + j;
                     s[o] = a0.reduceLanes(VectorOperators.ADD);
                     s[o + 1] = b0.reduceLanes(VectorOperators.ADD);
-                    s[o + BlockMath.BLOCK] = a1.reduceLanes(VectorOperators.ADD);
-                    s[o + BlockMath.BLOCK + 1] = b1.reduceLanes(VectorOperators.ADD);
-                    s[o + 2 * BlockMath.BLOCK] = a2.reduceLanes(VectorOperators.ADD);
-                    s[o + 2 * BlockMath.BLOCK + 1] = b2.reduceLanes(VectorOperators.ADD);
-                    s[o + 3 * BlockMath.BLOCK] = a3.reduceLanes(VectorOperators.ADD);
-                    s[o + 3 * BlockMath.BLOCK + 1] = b3.reduceLanes(VectorOperators.ADD);
+                    s[o + stride] = a1.reduceLanes(VectorOperators.ADD);
+                    s[o + stride + 1] = b1.reduceLanes(VectorOperators.ADD);
+                    s[o + 2 * stride] = a2.reduceLanes(VectorOperators.ADD);
+                    s[o + 2 * stride + 1] = b2.reduceLanes(VectorOperators.ADD);
+                    s[o + 3 * stride] = a3.reduceLanes(VectorOperators.ADD);
+                    s[o + 3 * stride + 1] = b3.reduceLanes(VectorOperators.ADD);
                 }
             }
             for (; j < nb; j++) {
@@ -127,10 +133,10 @@ public final class Bf16Pairs {
                     a2 = FloatVector.fromArray(F, q, q2 + c + L).fma(ko, a2);
                     a3 = FloatVector.fromArray(F, q, q3 + c + L).fma(ko, a3);
                 }
-                s[h * BlockMath.BLOCK + j] = a0.reduceLanes(VectorOperators.ADD);
-                s[(h + 1) * BlockMath.BLOCK + j] = a1.reduceLanes(VectorOperators.ADD);
-                s[(h + 2) * BlockMath.BLOCK + j] = a2.reduceLanes(VectorOperators.ADD);
-                s[(h + 3) * BlockMath.BLOCK + j] = a3.reduceLanes(VectorOperators.ADD);
+                s[h * stride + j] = a0.reduceLanes(VectorOperators.ADD);
+                s[(h + 1) * stride + j] = a1.reduceLanes(VectorOperators.ADD);
+                s[(h + 2) * stride + j] = a2.reduceLanes(VectorOperators.ADD);
+                s[(h + 3) * stride + j] = a3.reduceLanes(VectorOperators.ADD);
             }
         }
         for (; h < rows; h++) {
@@ -143,12 +149,12 @@ public final class Bf16Pairs {
                     a0 = FloatVector.fromArray(F, q, q0 + c).fma(w.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), a0);
                     a0 = FloatVector.fromArray(F, q, q0 + c + L).fma(w.and(0xFFFF0000).reinterpretAsFloats(), a0);
                 }
-                s[h * BlockMath.BLOCK + j] = a0.reduceLanes(VectorOperators.ADD);
+                s[h * stride + j] = a0.reduceLanes(VectorOperators.ADD);
             }
         }
-        if (nb < BlockMath.BLOCK) {
+        if (nb < stride) {
             for (int r = 0; r < rows; r++) {
-                java.util.Arrays.fill(s, r * BlockMath.BLOCK + nb, (r + 1) * BlockMath.BLOCK, Float.NEGATIVE_INFINITY);
+                java.util.Arrays.fill(s, r * stride + nb, (r + 1) * stride, Float.NEGATIVE_INFINITY);
             }
         }
     }
@@ -160,10 +166,16 @@ public final class Bf16Pairs {
      */
     public static void accumulate(float[] p, int rows, MemorySegment seg, long base, long rowBytes,
                                   int first, int[] positions, int posOff, int nb, int d, float[] acc, int accOff) {
+        accumulate(p, rows, seg, base, rowBytes, first, positions, posOff, nb, d, acc, accOff, BlockMath.BLOCK);
+    }
+
+    /** As above, with logit rows {@code stride} floats apart (a multiple of two vectors, at least {@code nb}). */
+    public static void accumulate(float[] p, int rows, MemorySegment seg, long base, long rowBytes,
+                                  int first, int[] positions, int posOff, int nb, int d, float[] acc, int accOff, int stride) {
         int h = 0;
         for (; h + 4 <= rows; h += 4) {
             int o0 = accOff + h * d, o1 = o0 + d, o2 = o1 + d, o3 = o2 + d;
-            int p0 = h * BlockMath.BLOCK, p1 = p0 + BlockMath.BLOCK, p2 = p1 + BlockMath.BLOCK, p3 = p2 + BlockMath.BLOCK;
+            int p0 = h * stride, p1 = p0 + stride, p2 = p1 + stride, p3 = p2 + stride;
             for (int c = 0; c < d; c += CHUNK) {
                 FloatVector e0 = FloatVector.fromArray(F, acc, o0 + c), d0 = FloatVector.fromArray(F, acc, o0 + c + L);
                 FloatVector e1 = FloatVector.fromArray(F, acc, o1 + c), d1 = FloatVector.fromArray(F, acc, o1 + c + L);
@@ -199,7 +211,7 @@ public final class Bf16Pairs {
         }
         for (; h < rows; h++) {
             int o0 = accOff + h * d;
-            int p0 = h * BlockMath.BLOCK;
+            int p0 = h * stride;
             for (int c = 0; c < d; c += CHUNK) {
                 FloatVector e0 = FloatVector.fromArray(F, acc, o0 + c), d0 = FloatVector.fromArray(F, acc, o0 + c + L);
                 for (int j = 0; j < nb; j++) {

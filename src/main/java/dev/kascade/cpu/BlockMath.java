@@ -34,6 +34,11 @@ public final class BlockMath {
      * feeds four FMAs; the four dot products are reduced across lanes once per key.
      */
     public static void logits(float[] q, int qOff, int rows, int d, float[] kb, int nb, float[] s) {
+        logits(q, qOff, rows, d, kb, nb, s, BlockMath.BLOCK);
+    }
+
+    /** As above, with logit rows {@code stride} floats apart (a multiple of two vectors, at least {@code nb}). */
+    public static void logits(float[] q, int qOff, int rows, int d, float[] kb, int nb, float[] s, int stride) {
         int vecEnd = d - d % L;
         int h = 0;
         for (; h + 4 <= rows; h += 4) {
@@ -57,10 +62,10 @@ public final class BlockMath {
                     s2 += q[q2 + c] * kc;
                     s3 += q[q3 + c] * kc;
                 }
-                s[h * BLOCK + j] = s0;
-                s[(h + 1) * BLOCK + j] = s1;
-                s[(h + 2) * BLOCK + j] = s2;
-                s[(h + 3) * BLOCK + j] = s3;
+                s[h * stride + j] = s0;
+                s[(h + 1) * stride + j] = s1;
+                s[(h + 2) * stride + j] = s2;
+                s[(h + 3) * stride + j] = s3;
             }
         }
         for (; h < rows; h++) {
@@ -75,12 +80,12 @@ public final class BlockMath {
                 for (int c = vecEnd; c < d; c++) {
                     s0 += q[q0 + c] * kb[kOff + c];
                 }
-                s[h * BLOCK + j] = s0;
+                s[h * stride + j] = s0;
             }
         }
-        if (nb < BLOCK) {
+        if (nb < stride) {
             for (int r = 0; r < rows; r++) {
-                java.util.Arrays.fill(s, r * BLOCK + nb, r * BLOCK + BLOCK, Float.NEGATIVE_INFINITY);
+                java.util.Arrays.fill(s, r * stride + nb, r * stride + stride, Float.NEGATIVE_INFINITY);
             }
         }
     }
@@ -92,21 +97,27 @@ public final class BlockMath {
      */
     public static void softmaxStep(float[] s, int row, float[] m, float[] l, int mlOff,
                                    float[] acc, int accOff, int d) {
-        int base = row * BLOCK;
+        softmaxStep(s, row, m, l, mlOff, acc, accOff, d, BlockMath.BLOCK);
+    }
+
+    /** As above, with logit rows {@code stride} floats apart (a multiple of two vectors, at least {@code nb}). */
+    public static void softmaxStep(float[] s, int row, float[] m, float[] l, int mlOff,
+                                   float[] acc, int accOff, int d, int stride) {
+        int base = row * stride;
         FloatVector mx = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
-        for (int j = 0; j < BLOCK; j += L) {
+        for (int j = 0; j < stride; j += L) {
             mx = mx.max(FloatVector.fromArray(F, s, base + j));
         }
         float blockMax = mx.reduceLanes(VectorOperators.MAX);
         float mOld = m[mlOff + row];
         float mNew = Math.max(mOld, blockMax);
         if (mNew == Float.NEGATIVE_INFINITY) {
-            java.util.Arrays.fill(s, base, base + BLOCK, 0f);
+            java.util.Arrays.fill(s, base, base + stride, 0f);
             return; // nothing visible yet in this row
         }
         FloatVector mv = FloatVector.broadcast(F, mNew);
         FloatVector sum = FloatVector.zero(F);
-        for (int j = 0; j < BLOCK; j += L) {
+        for (int j = 0; j < stride; j += L) {
             FloatVector p = FloatVector.fromArray(F, s, base + j).sub(mv).lanewise(VectorOperators.EXP);
             p.intoArray(s, base + j);
             sum = sum.add(p);
@@ -136,11 +147,16 @@ public final class BlockMath {
      * d-chunks so four accumulator chunks stay in registers while the value block streams from L1.
      */
     public static void accumulate(float[] p, int rows, float[] vb, int nb, int d, float[] acc, int accOff) {
+        accumulate(p, rows, vb, nb, d, acc, accOff, BlockMath.BLOCK);
+    }
+
+    /** As above, with logit rows {@code stride} floats apart (a multiple of two vectors, at least {@code nb}). */
+    public static void accumulate(float[] p, int rows, float[] vb, int nb, int d, float[] acc, int accOff, int stride) {
         int vecEnd = d - d % L;
         int h = 0;
         for (; h + 4 <= rows; h += 4) {
             int o0 = accOff + h * d, o1 = o0 + d, o2 = o1 + d, o3 = o2 + d;
-            int p0 = h * BLOCK, p1 = p0 + BLOCK, p2 = p1 + BLOCK, p3 = p2 + BLOCK;
+            int p0 = h * stride, p1 = p0 + stride, p2 = p1 + stride, p3 = p2 + stride;
             for (int c = 0; c < vecEnd; c += L) {
                 FloatVector a0 = FloatVector.fromArray(F, acc, o0 + c);
                 FloatVector a1 = FloatVector.fromArray(F, acc, o1 + c);
@@ -175,7 +191,7 @@ public final class BlockMath {
         }
         for (; h < rows; h++) {
             int o0 = accOff + h * d;
-            int p0 = h * BLOCK;
+            int p0 = h * stride;
             for (int c = 0; c < vecEnd; c += L) {
                 FloatVector a0 = FloatVector.fromArray(F, acc, o0 + c);
                 for (int j = 0; j < nb; j++) {

@@ -17,7 +17,7 @@ import java.util.Arrays;
  * <p>Parallel split (split-K, flash-decoding): the keys of every (sequence, KV head) are cut into
  * contiguous splits; one task = one (b, g, split) and computes all r query heads of the group, so each
  * K and V row is read from memory once per group. A task streams its keys in blocks of
- * {@link BlockMath#BLOCK}: r x BLOCK logits, online softmax per head, P.V. It leaves a partial (max,
+ * {@link BlockMath#BLOCK} or {@link #WIDE_BLOCK} keys: r x block logits, online softmax per head, P.V. It leaves a partial (max,
  * sum, unnormalised output) per head; the caller merges the splits of a (b, g) with log-sum-exp weights.
  * Memory traffic: K and V bytes of the visible (or selected) rows, each once; logits r x 4 bytes per key
  * when kept.
@@ -45,6 +45,16 @@ public final class DecodeAttention {
     private final int headDim;
     private final int group;
     private final CpuPool.Job taskJob = this::runTask;
+    /**
+     * Keys per block of the passes that write logits (layer 0, anchor scores) or gather rows (sparse). Wider blocks
+     * copy each head's logits out in longer runs and touch more gathered rows at once (more misses in flight).
+     * Measured with {@code benchmarks/cpu/DecodeHarness.java} (bf16, 32/8/128, 32K, 2026-11-29, four alternated
+     * process pairs, minima of 15): 128- vs 32-key blocks, layer 0 7.78-8.03 vs 8.29-8.85 ms, anchor 4.90-5.50 vs
+     * 5.66-6.33, reuse 1.02-1.16 vs 1.11-1.28; plain dense was slower with them (6.67-7.07 vs 6.09-7.00), so it keeps
+     * {@link BlockMath#BLOCK}.
+     */
+    static final int WIDE_BLOCK = 128;
+    private int blockKeys = BlockMath.BLOCK;
 
     // per-call parameters (set by attend, read by tasks)
     private Mode mode;
@@ -107,14 +117,14 @@ public final class DecodeAttention {
         this.qPairs = new float[batch * qHeads * headDim];
         this.rowScratch = new float[headDim];
         int w = pool.parallelism();
-        keyBlock = new float[w][BlockMath.BLOCK * headDim];
-        valueBlock = new float[w][BlockMath.BLOCK * headDim];
-        probs = new float[w][group * BlockMath.BLOCK];
+        keyBlock = new float[w][WIDE_BLOCK * headDim];
+        valueBlock = new float[w][WIDE_BLOCK * headDim];
+        probs = new float[w][group * WIDE_BLOCK];
         valueStage = new MemorySegment[w];
         touchSink = new long[w];
         java.lang.foreign.Arena stageArena = java.lang.foreign.Arena.ofAuto();
         for (int i = 0; i < w; i++) {
-            valueStage[i] = stageArena.allocate((long) BlockMath.BLOCK * headDim * 2, 64);
+            valueStage[i] = stageArena.allocate((long) WIDE_BLOCK * headDim * 2, 64);
         }
     }
 
@@ -285,7 +295,10 @@ public final class DecodeAttention {
         }
         long target = 8L * pool.parallelism();
         int split = (int) Math.max(MIN_SPLIT, (totalKeys + target - 1) / target);
-        split = (split + BlockMath.BLOCK - 1) / BlockMath.BLOCK * BlockMath.BLOCK;
+        // Keys per block: plain dense decode streams K and V best in small blocks (its V block is copied to L1
+        // scratch); the passes that write logits or gather rows run wide ones (see WIDE_BLOCK).
+        blockKeys = mode == Mode.DENSE && logits == null ? BlockMath.BLOCK : WIDE_BLOCK;
+        split = (split + blockKeys - 1) / blockKeys * blockKeys;
         int tasks = 0;
         for (int b = 0; b < batch; b++) {
             for (int g = 0; g < kvHeads; g++) {
@@ -377,8 +390,9 @@ public final class DecodeAttention {
         float[] kept = pos != null ? keptLogits : null;
         MemorySegment vRows = pairs ? valueStage[worker] : vSeg;
         long touched = 0;
-        for (int j0 = from; j0 < to; j0 += BlockMath.BLOCK) {
-            int nb = Math.min(BlockMath.BLOCK, to - j0);
+        int bk = blockKeys;
+        for (int j0 = from; j0 < to; j0 += bk) {
+            int nb = Math.min(bk, to - j0);
             if (kept != null) {
                 // Anchor pass 4: the selected keys' logits were computed by pass 1; read them (4 MB of logits
                 // at 32K stay in L2/L3) and gather only V below. The V rows are touched first, so their DRAM
@@ -386,9 +400,9 @@ public final class DecodeAttention {
                 if (inPlace && withV) touched += RowTouch.rows(vSeg, null, rowBase, vRowBytes, pos, posBase + j0, nb);
                 for (int h = 0; h < group; h++) {
                     int row = (b * qHeads + g * group + h) * keptStride;
-                    int o = h * BlockMath.BLOCK;
+                    int o = h * bk;
                     for (int i = 0; i < nb; i++) s[o + i] = kept[row + pos[posBase + j0 + i]];
-                    Arrays.fill(s, o + nb, o + BlockMath.BLOCK, Float.NEGATIVE_INFINITY);
+                    Arrays.fill(s, o + nb, o + bk, Float.NEGATIVE_INFINITY);
                 }
             } else if (inPlace) {
                 // Sparse gather: first one load per cache line of the block's selected K and V rows, so their
@@ -396,32 +410,32 @@ public final class DecodeAttention {
                 // rows in place from L1/L2. (Copying the rows to scratch with MemorySegment.copy measured 2.3 vs
                 // 1.3 ms per reuse layer at 32K: see docs/algorithm.md, "CPU decode performance".)
                 touched += RowTouch.rows(kSeg, withV ? vSeg : null, rowBase, kRowBytes, pos, posBase + j0, nb);
-                Bf16Pairs.logits(qPairs, qOff, group, d, kSeg, rowBase * kRowBytes, kRowBytes, 0, pos, posBase + j0, nb, s);
+                Bf16Pairs.logits(qPairs, qOff, group, d, kSeg, rowBase * kRowBytes, kRowBytes, 0, pos, posBase + j0, nb, s, bk);
             } else if (pairs) {
-                Bf16Pairs.logits(qPairs, qOff, group, d, kSeg, rowBase * kRowBytes, kRowBytes, j0, null, 0, nb, s);
+                Bf16Pairs.logits(qPairs, qOff, group, d, kSeg, rowBase * kRowBytes, kRowBytes, j0, null, 0, nb, s, bk);
             } else {
                 Rows.gather(kType, kSeg, rowBase * kRowBytes, kRowBytes, d, j0, pos, posBase + j0, nb, kb);
-                BlockMath.logits(qScaled, qOff, group, d, kb, nb, s);
+                BlockMath.logits(qScaled, qOff, group, d, kb, nb, s, bk);
             }
             if (logits != null) {
                 for (int h = 0; h < group; h++) {
-                    System.arraycopy(s, h * BlockMath.BLOCK,
+                    System.arraycopy(s, h * bk,
                             logits, (b * qHeads + g * group + h) * logitsStride + j0, nb);
                 }
             }
             for (int h = 0; h < group; h++) {
-                BlockMath.softmaxStep(s, h, partM, partL, ml, withV ? partAcc : null, accOff + h * d, d);
+                BlockMath.softmaxStep(s, h, partM, partL, ml, withV ? partAcc : null, accOff + h * d, d, bk);
             }
             if (withV && inPlace) {
-                Bf16Pairs.accumulate(s, group, vSeg, rowBase * vRowBytes, vRowBytes, 0, pos, posBase + j0, nb, d, partAcc, accOff);
+                Bf16Pairs.accumulate(s, group, vSeg, rowBase * vRowBytes, vRowBytes, 0, pos, posBase + j0, nb, d, partAcc, accOff, bk);
             } else if (withV && pairs) {
                 // Copy the block's V rows (contiguous) to scratch first: the P.V loop walks chunk-major
                 // (stride = one row), a pattern the hardware prefetcher streams badly from memory.
                 MemorySegment.copy(vSeg, (rowBase + j0) * vRowBytes, vRows, 0, nb * vRowBytes);
-                Bf16Pairs.accumulate(s, group, vRows, 0, vRowBytes, 0, null, 0, nb, d, partAcc, accOff);
+                Bf16Pairs.accumulate(s, group, vRows, 0, vRowBytes, 0, null, 0, nb, d, partAcc, accOff, bk);
             } else if (withV) {
                 Rows.gather(vType, vSeg, rowBase * vRowBytes, vRowBytes, d, j0, pos, posBase + j0, nb, vb);
-                BlockMath.accumulate(s, group, vb, nb, d, partAcc, accOff);
+                BlockMath.accumulate(s, group, vb, nb, d, partAcc, accOff, bk);
             }
         }
         touchSink[worker] ^= touched;

@@ -52,6 +52,9 @@ class DecodeAttentionTest {
             float[] logits = new float[batch * hq * cap];
             float[] lse = new float[batch * hq];
             da.dense(q, k, v, lengths, out, logits, cap, lse);
+            // without logits the keys run in narrower blocks (BlockMath.BLOCK instead of WIDE_BLOCK): same answer
+            float[] plain = new float[batch * hq * d];
+            da.dense(q, k, v, lengths, plain, null, 0, null);
             for (int b = 0; b < batch; b++) {
                 for (int h = 0; h < hq; h++) {
                     int g = h / ratio;
@@ -60,6 +63,8 @@ class DecodeAttentionTest {
                     double[] ref = Reference.attend(q, qBase, k, v, b, g, keys, d);
                     double err = Reference.maxError(out, (b * hq + h) * d, ref);
                     assertTrue(err < tolerance(dtype), "b=" + b + " h=" + h + " err=" + err);
+                    double plainErr = Reference.maxError(plain, (b * hq + h) * d, ref);
+                    assertTrue(plainErr < tolerance(dtype), "without logits: b=" + b + " h=" + h + " err=" + plainErr);
                     assertEquals(Reference.lse(q, qBase, k, b, g, keys, d), lse[b * hq + h], 1e-4);
                     for (int j = 0; j < lengths[b]; j += 97) {
                         assertEquals(Reference.logit(q, qBase, k, b, g, j, d), logits[(b * hq + h) * cap + j], 1e-4);
