@@ -16,9 +16,10 @@ import java.util.Arrays;
  *
  * <p>Parallel split (split-K, flash-decoding): the keys of every (sequence, KV head) are cut into
  * contiguous splits; one task = one (b, g, split) and computes all r query heads of the group, so each
- * K and V row is read from memory once per group. A task streams its keys in blocks of
- * {@link BlockMath#BLOCK} or {@link #WIDE_BLOCK} keys: r x block logits, online softmax per head, P.V. It leaves a partial (max,
- * sum, unnormalised output) per head; the caller merges the splits of a (b, g) with log-sum-exp weights.
+ * K and V row is read from memory once per group. A task streams its keys in blocks of {@link BlockMath#BLOCK}
+ * keys (plain dense) or {@link #WIDE_BLOCK} (the other passes): r x block logits, online softmax per head, P.V. It
+ * leaves a partial (max, sum, unnormalised output) per head; the caller merges the splits of a (b, g) with
+ * log-sum-exp weights.
  * Memory traffic: K and V bytes of the visible (or selected) rows, each once; logits r x 4 bytes per key
  * when kept.
  *
@@ -54,9 +55,9 @@ public final class DecodeAttention {
      * {@link BlockMath#BLOCK}.
      */
     static final int WIDE_BLOCK = 128;
-    private int blockKeys = BlockMath.BLOCK;
 
     // per-call parameters (set by attend, read by tasks)
+    private int blockKeys = BlockMath.BLOCK;
     private Mode mode;
     private DType kType;
     private DType vType;
