@@ -330,8 +330,8 @@ public final class GpuDecode implements AutoCloseable {
 
     /**
      * The split-K pass of {@code mode} over {@code keyCounts[b]} keys per sequence and the LSE merge after it:
-     * {@link MmaDecodeKernel} (strided splits) where {@link #usesTensorCores} holds, else
-     * {@link SplitDecodeKernel} (contiguous splits), both on {@code plan}'s grid.
+     * {@link MmaDecodeKernel} (strided splits; {@link PersistentDecodeKernel} where the tuning asks) where
+     * {@link #usesTensorCores} holds, else {@link SplitDecodeKernel} (contiguous splits), both on {@code plan}'s grid.
      */
     private List<KernelLaunch> attend(DecodeMode mode, SplitPlan plan, F32Buffer q, KvLayer kv, I32Buffer keyCounts,
                                       I32Buffer indices, I32Buffer map, int kMax, F32Buffer out) {
@@ -345,41 +345,41 @@ public final class GpuDecode implements AutoCloseable {
         boolean single = plan.splits() == 1;
         F32Buffer partialOut = single && mode.withValues() ? out : this.partialOut;
         F32Buffer partialLse = single ? lse : this.partialLse;
-        if (usesTensorCores(mode) && tuning.persistent(mode, shape.headDim())) {
-            int stages = tuning.mmaStages(plan.keysPerSplit() / MmaDecodeKernel.BLOCK_KEYS);
-            KernelLaunch split = new KernelLaunch(name, SPLIT_PERSISTENT,
-                    new LaunchConfig(persistentGrid(plan, stages), 1, 1, PersistentDecodeKernel.THREADS, 1,
-                            PersistentDecodeKernel.dynamicSharedBytes(shape.headDim(), shape.blockHeads(), stages)),
-                    q, kv.kWords(), kv.vWords(), keyCounts, tickets, partialOut, partialLse, logitsOut,
-                    shape.batch(), shape.kvHeads(), shape.groupParts(), shape.capacity(), plan.splits(), scoreStride(),
-                    qScale, shape.headDim(), shape.blockHeads(), bf16, mode.writeLogits(), stages);
-            return single ? List.of(split)
-                    : List.of(split, merge(keyCounts, out, MmaDecodeKernel.BLOCK_KEYS, plan.splits(), true));
-        }
+        KernelLaunch split;
+        int mergeStep; // the merge's split size: strided splits (tensor-core kernels) step BLOCK_KEYS apart
         if (usesTensorCores(mode)) {
             // steps per block: the splits are strided, so a block takes about keysPerSplit / BLOCK_KEYS steps
             int stages = tuning.mmaStages(plan.keysPerSplit() / MmaDecodeKernel.BLOCK_KEYS, mode.sparse());
-            KernelLaunch split = new KernelLaunch(name, SPLIT_MMA,
-                    new LaunchConfig(plan.splits(), headBlocks, shape.batch(), MmaDecodeKernel.THREADS, 1,
-                            MmaDecodeKernel.dynamicSharedBytes(shape.headDim(), stages)),
+            if (tuning.persistent(mode, shape.headDim())) {
+                split = new KernelLaunch(name, SPLIT_PERSISTENT,
+                        new LaunchConfig(persistentGrid(plan, stages), 1, 1, PersistentDecodeKernel.THREADS, 1,
+                                PersistentDecodeKernel.dynamicSharedBytes(shape.headDim(), shape.blockHeads(), stages)),
+                        q, kv.kWords(), kv.vWords(), keyCounts, tickets, partialOut, partialLse, logitsOut,
+                        shape.batch(), shape.kvHeads(), shape.groupParts(), shape.capacity(), plan.splits(),
+                        scoreStride(), qScale, shape.headDim(), shape.blockHeads(), bf16, mode.writeLogits(), stages);
+            } else {
+                split = new KernelLaunch(name, SPLIT_MMA,
+                        new LaunchConfig(plan.splits(), headBlocks, shape.batch(), MmaDecodeKernel.THREADS, 1,
+                                MmaDecodeKernel.dynamicSharedBytes(shape.headDim(), stages)),
+                        q, kv.kWords(), kv.vWords(), keyCounts, indices, map, partialOut, partialLse, logitsOut,
+                        shape.kvHeads(), shape.groupParts(), shape.capacity(), kMax, plan.splits(), scoreStride(),
+                        qScale, shape.headDim(), shape.blockHeads(), bf16, mode.writeLogits(), mode.sparse(), stages);
+            }
+            mergeStep = MmaDecodeKernel.BLOCK_KEYS; // split s holds keys when s * BLOCK_KEYS < n
+        } else {
+            int stages = tuning.asyncStages(shape.blockHeads());
+            split = new KernelLaunch(name, SPLIT,
+                    new LaunchConfig(plan.splits(), headBlocks, shape.batch(), SplitDecodeKernel.THREADS, 1,
+                            stages * SplitDecodeKernel.RING_STAGE_BYTES),
                     q, kv.kWords(), kv.vWords(), keyCounts, indices, map, partialOut, partialLse, logitsOut,
-                    shape.kvHeads(), shape.groupParts(), shape.capacity(), kMax, plan.splits(), scoreStride(), qScale,
-                    shape.headDim(), shape.blockHeads(), bf16, mode.writeLogits(), mode.sparse(), stages);
-            // strided splits: split s holds keys when s * BLOCK_KEYS < n
-            return single ? List.of(split)
-                    : List.of(split, merge(keyCounts, out, MmaDecodeKernel.BLOCK_KEYS, plan.splits(), true));
+                    shape.kvHeads(), shape.groupParts(), shape.capacity(), kMax, plan.keysPerSplit(), plan.splits(),
+                    scoreStride(), qScale, shape.headDim(), shape.blockHeads(), bf16,
+                    mode.withValues(), mode.writeLogits(), mode.sparse(), tuning.pipelined(shape.blockHeads()),
+                    stages, tuning.gatherReduce(mode), mode.keptLogits());
+            mergeStep = plan.keysPerSplit();
         }
-        int stages = tuning.asyncStages(shape.blockHeads());
-        KernelLaunch split = new KernelLaunch(name, SPLIT,
-                new LaunchConfig(plan.splits(), headBlocks, shape.batch(), SplitDecodeKernel.THREADS, 1,
-                        stages * SplitDecodeKernel.RING_STAGE_BYTES),
-                q, kv.kWords(), kv.vWords(), keyCounts, indices, map, partialOut, partialLse, logitsOut,
-                shape.kvHeads(), shape.groupParts(), shape.capacity(), kMax, plan.keysPerSplit(), plan.splits(),
-                scoreStride(), qScale, shape.headDim(), shape.blockHeads(), bf16,
-                mode.withValues(), mode.writeLogits(), mode.sparse(), tuning.pipelined(shape.blockHeads()),
-                stages, tuning.gatherReduce(mode), mode.keptLogits());
         return single ? List.of(split)
-                : List.of(split, merge(keyCounts, out, plan.keysPerSplit(), plan.splits(), mode.withValues()));
+                : List.of(split, merge(keyCounts, out, mergeStep, plan.splits(), mode.withValues()));
     }
 
     /**
