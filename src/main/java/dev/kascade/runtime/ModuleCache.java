@@ -7,6 +7,9 @@ import dev.kascade.ptx.PtxTarget;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.lang.classfile.ClassFile;
+import java.lang.classfile.constantpool.ClassEntry;
+import java.lang.classfile.constantpool.PoolEntry;
 import java.lang.reflect.Method;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
@@ -16,10 +19,12 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -149,17 +154,17 @@ public final class ModuleCache {
      * The class files of {@code owner} and of every {@code dev.kascade} class reachable from it through the class
      * entries of the constant pools (the classes a kernel calls into, their superclasses, ...), by internal name.
      */
-    static java.util.SortedMap<String, byte[]> referencedProjectClasses(Class<?> owner) {
-        java.util.SortedMap<String, byte[]> found = new TreeMap<>();
-        java.util.ArrayDeque<String> todo = new java.util.ArrayDeque<>();
+    static SortedMap<String, byte[]> referencedProjectClasses(Class<?> owner) {
+        SortedMap<String, byte[]> found = new TreeMap<>();
+        ArrayDeque<String> todo = new ArrayDeque<>();
         todo.add(owner.getName().replace('.', '/'));
         while (!todo.isEmpty()) {
             String name = todo.poll();
             if (found.containsKey(name)) continue;
             byte[] bytes = classBytes(owner, name);
             found.put(name, bytes);
-            for (java.lang.classfile.constantpool.PoolEntry e : java.lang.classfile.ClassFile.of().parse(bytes).constantPool()) {
-                if (e instanceof java.lang.classfile.constantpool.ClassEntry ce) {
+            for (PoolEntry e : ClassFile.of().parse(bytes).constantPool()) {
+                if (e instanceof ClassEntry ce) {
                     String ref = ce.asInternalName();
                     if (ref.startsWith(PROJECT_PREFIX) && !found.containsKey(ref)) todo.add(ref);
                 }
@@ -172,16 +177,6 @@ public final class ModuleCache {
     private static byte[] classBytes(Class<?> anchor, String internalName) {
         try (InputStream in = anchor.getResourceAsStream("/" + internalName + ".class")) {
             if (in == null) throw new IllegalStateException("cannot read the class file of " + internalName);
-            return in.readAllBytes();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private static byte[] classBytes(Class<?> c) {
-        String resource = "/" + c.getName().replace('.', '/') + ".class";
-        try (InputStream in = c.getResourceAsStream(resource)) {
-            if (in == null) throw new IllegalStateException("cannot read the class file of " + c.getName());
             return in.readAllBytes();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -227,7 +222,7 @@ public final class ModuleCache {
                 }
             } catch (IOException | URISyntaxException | RuntimeException e) {
                 // Unknown layout: fall back to the facade class alone.
-                sha.update(classBytes(PtxCompiler.class));
+                sha.update(classBytes(PtxCompiler.class, PtxCompiler.class.getName().replace('.', '/')));
             }
             return sha.digest();
         }
