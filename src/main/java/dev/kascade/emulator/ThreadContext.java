@@ -139,20 +139,22 @@ final class ThreadContext extends KernelContext {
 
     @Override
     public void cpAsync16(int[] shared, int index, I32Buffer src, long srcIndex) {
-        if (index % 4 != 0 || srcIndex % 4 != 0) {
-            throw new IllegalArgumentException("cpAsync16: indices " + index + " (shared) and " + srcIndex
-                    + " (global) must be multiples of 4 (16-byte aligned; a misaligned cp.async faults on the GPU)");
-        }
+        checkCopyAligned(index, srcIndex);
         for (int k = 0; k < 4; k++) shared[index + k] = src.get(srcIndex + k); // synchronous: complete at once
     }
 
     @Override
     public void cpAsync16(int[] shared, int index, F32Buffer src, long srcIndex) {
+        checkCopyAligned(index, srcIndex);
+        for (int k = 0; k < 4; k++) shared[index + k] = Float.floatToRawIntBits(src.get(srcIndex + k)); // at once
+    }
+
+    /** A 16-byte copy's shared and global word indices must both be multiples of 4, as on the GPU. */
+    private static void checkCopyAligned(int index, long srcIndex) {
         if (index % 4 != 0 || srcIndex % 4 != 0) {
             throw new IllegalArgumentException("cpAsync16: indices " + index + " (shared) and " + srcIndex
                     + " (global) must be multiples of 4 (16-byte aligned; a misaligned cp.async faults on the GPU)");
         }
-        for (int k = 0; k < 4; k++) shared[index + k] = Float.floatToRawIntBits(src.get(srcIndex + k)); // at once
     }
 
     @Override
