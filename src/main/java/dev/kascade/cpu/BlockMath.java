@@ -34,7 +34,7 @@ public final class BlockMath {
      * feeds four FMAs; the four dot products are reduced across lanes once per key.
      */
     public static void logits(float[] q, int qOff, int rows, int d, float[] kb, int nb, float[] s) {
-        logits(q, qOff, rows, d, kb, nb, s, BlockMath.BLOCK);
+        logits(q, qOff, rows, d, kb, nb, s, BLOCK);
     }
 
     /** As above, with logit rows {@code stride} floats apart (a multiple of two vectors, at least {@code nb}). */
@@ -97,10 +97,10 @@ public final class BlockMath {
      */
     public static void softmaxStep(float[] s, int row, float[] m, float[] l, int mlOff,
                                    float[] acc, int accOff, int d) {
-        softmaxStep(s, row, m, l, mlOff, acc, accOff, d, BlockMath.BLOCK);
+        softmaxStep(s, row, m, l, mlOff, acc, accOff, d, BLOCK);
     }
 
-    /** As above, with logit rows {@code stride} floats apart (a multiple of two vectors, at least {@code nb}). */
+    /** As above, with logit rows {@code stride} floats apart (a multiple of one vector; the whole row is used). */
     public static void softmaxStep(float[] s, int row, float[] m, float[] l, int mlOff,
                                    float[] acc, int accOff, int d, int stride) {
         int base = row * stride;
@@ -147,7 +147,7 @@ public final class BlockMath {
      * d-chunks so four accumulator chunks stay in registers while the value block streams from L1.
      */
     public static void accumulate(float[] p, int rows, float[] vb, int nb, int d, float[] acc, int accOff) {
-        accumulate(p, rows, vb, nb, d, acc, accOff, BlockMath.BLOCK);
+        accumulate(p, rows, vb, nb, d, acc, accOff, BLOCK);
     }
 
     /** As above, with logit rows {@code stride} floats apart (a multiple of two vectors, at least {@code nb}). */

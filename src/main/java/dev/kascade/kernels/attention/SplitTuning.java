@@ -36,9 +36,10 @@ import java.util.Locale;
  * 0.242 ms; see {@link GpuDecode#usesTensorCores} for where).
  *
  * <p>{@link #current()} reads the system properties {@code kascade.decode.pipelined} (true/false),
- * {@code kascade.decode.asyncStages} (0, 2 or 3), {@code kascade.decode.gatherReduce} (never/layer0/always) and
- * {@code kascade.decode.tensorCores} (true/false) and {@code kascade.decode.persistent} (true/false), defaulting to {@link #DEFAULT}, so the H200 benchmark ({@code benchmarks/gpu/tune-split.sh}) can compare the
- * variants in one session.
+ * {@code kascade.decode.asyncStages} (0, 2 or 3), {@code kascade.decode.gatherReduce} (never/layer0/always),
+ * {@code kascade.decode.tensorCores} and {@code kascade.decode.persistent} (true/false), defaulting to
+ * {@link #DEFAULT}, so the H200 benchmarks ({@code benchmarks/gpu/tune-split.sh}, {@code ab-decode.sh}) can compare
+ * the variants in one session.
  *
  * @param pipelined software-pipelined K/V loads (register double-buffering)
  * @param asyncStages stages of the {@code cp.async} ring (0: no asynchronous copies), where the shape allows it
