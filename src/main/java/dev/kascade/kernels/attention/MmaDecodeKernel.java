@@ -454,14 +454,44 @@ public final class MmaDecodeKernel {
      * Copies the K and V rows of a warp's step (keys warpBase .. warpBase + 15; past {@code end} the last row again;
      * sparse: the cache rows in {@code gather}) into ring stage {@code stage}, row by row: d/8 lanes per 2d-byte
      * row, so every 8-lane phase of a copy is one whole 128-byte line (lanes that split lines made L2 fetch sectors
-     * twice: measured, docs/gpu-decode.md). Commits them as one group.
+     * twice: measured, docs/gpu-decode.md). Commits them as one group. K and V copies alternate per 512 bytes: K's
+     * copies first, or K and V in groups of 2 or 4, or one K and one V row per copy, all measured slower (H200, batch
+     * 64: 0.3-0.5% at 32K, 1.7-6% at 128K; benchmarks/results/h200-2026-11-29-seventh-session/).
+     *
+     * <p>Dense steps wholly inside the cache take a path whose copy addresses are constants apart (two instructions
+     * per copy pair instead of about twenty in the clamped loop): same call, dense 1.879-1.884 vs 1.887-1.891 ms at
+     * 32K and 7.375-7.384 vs 7.383-7.387 at 128K; registers 148 -> 126.
      */
     static void copyStep(KernelContext ctx, int[] smem, I32Buffer kCache, I32Buffer vCache, long rowBase,
                                  int warpBase, int end, int capacity, int headDim, int stages, int warp, int stage,
                                  int lane, boolean sparse, int[] gather) {
         int rowChunks = headDim / 8;
-        int laneRow = lane / rowChunks; // copy m covers rows m * (32 / rowChunks) + laneRow, chunk `chunk` of each
+        int rowsPerCopy = KernelContext.WARP_SIZE / rowChunks; // 2 (d 128) or 4 (d 64): even
+        int laneRow = lane / rowChunks; // copy m covers rows m * rowsPerCopy + laneRow, chunk `chunk` of each
         int chunk = lane - laneRow * rowChunks;
+        int live = end < capacity ? end : capacity;
+        if (!sparse && warpBase >= 0 && warpBase + WARP_KEYS <= live) {
+            // Every row of the step is a key inside the cache (all steps but a row's last): the rows are consecutive
+            // and need no clamp, so copy m's addresses are copy 0's plus constants, and K's swizzle (row parity) is
+            // the same for every m. This keeps the copies' address arithmetic out of the loop's instruction stream.
+            long word = (rowBase + warpBase + laneRow) * (headDim / 2) + 4 * chunk;
+            int kIndex = kRingIndex(headDim, stages, warp, stage, laneRow, chunk);
+            // V's swizzle of row m * rowsPerCopy + laneRow is (m * rowsPerCopy / 2 + laneRow / 2) & 3: four values,
+            // repeating every 4 / (rowsPerCopy / 2) copies, each folded into a first index once.
+            int vRowIndex = stageBase(headDim, stages, warp, stage) + WARP_KEYS * headDim / 2 + laneRow * rowChunks * 4;
+            int[] vFirst = new int[4];
+            for (int j = 0; j < KernelContext.unroll(4); j++) {
+                vFirst[j] = vRowIndex + (chunk ^ ((((laneRow >> 1) + j) & 3) << 1)) * 4;
+            }
+            for (int m = 0; m < KernelContext.unroll(headDim / 16); m++) {
+                long at = word + (long) m * rowsPerCopy * (headDim / 2);
+                int rowOffset = m * rowsPerCopy * rowChunks * 4;
+                ctx.cpAsync16(smem, kIndex + rowOffset, kCache, at);
+                ctx.cpAsync16(smem, vFirst[(m * (rowsPerCopy / 2)) & 3] + rowOffset, vCache, at);
+            }
+            ctx.cpAsyncCommit();
+            return;
+        }
         for (int m = 0; m < KernelContext.unroll(headDim / 16); m++) {
             int row = m * (KernelContext.WARP_SIZE / rowChunks) + laneRow;
             int key = warpBase + row;
