@@ -95,6 +95,28 @@ public final class MmaDecodeKernel {
                 + (row * (headDim / 8) + (chunk ^ (((row >> 1) & 3) << 1))) * 4;
     }
 
+    /**
+     * {@link #kRingIndex} of lane (g, t)'s B fragment chunk {@code 4i + t} of key row {@code 8j + g}, written so that
+     * only {@code stageBase} and the lane's own terms vary at run time ({@code i} and {@code j} are unrolled
+     * constants): the swizzle {@code (4i + t) ^ 4p} with p = g & 1 is {@code 4i + t + 4p} for even i and
+     * {@code 4i + t - 4p} for odd i. Equal to kRingIndex for every lane (MmaDecodeKernelTest).
+     */
+    static int kFragmentIndex(int headDim, int stageBase, int g, int t, int i, int j) {
+        int p = g & 1;
+        int laneWords = (g * (headDim / 8) + t) * 4 + ((i & 1) == 0 ? 16 * p : -16 * p);
+        return stageBase + laneWords + (8 * j * (headDim / 8) + 4 * i) * 4;
+    }
+
+    /**
+     * {@link #vRingIndex} of lane (g, t)'s V chunk {@code g + 8i} of row {@code 2t + (r & 1) + 8 (r >> 1)}: that row's
+     * swizzle is {@code ((row >> 1) & 3) = t}, so the chunk is {@code (g ^ 2t) + 8i}, and only {@code stageBase} and
+     * the lane's terms vary at run time. Equal to vRingIndex for every lane (MmaDecodeKernelTest).
+     */
+    static int vFragmentIndex(int headDim, int stageBase, int g, int t, int i, int r) {
+        int laneWords = (2 * t * (headDim / 8) + (g ^ (2 * t))) * 4;
+        return stageBase + laneWords + WARP_KEYS * headDim / 2 + (((r & 1) + 8 * (r >> 1)) * (headDim / 8) + 8 * i) * 4;
+    }
+
     /** bf16x2 (or f16x2) of the low halves of two words: {@code a}'s in bits 0..15, {@code b}'s in 16..31. */
     static int lowHalves(int a, int b) {
         return (a & 0xFFFF) | (b << 16);
@@ -244,8 +266,14 @@ public final class MmaDecodeKernel {
             }
             ctx.cpAsyncWait(stages - 1);
             ctx.syncWarp(); // every lane's copies of this stage have landed
+            if (tile == start && start + warp * WARP_KEYS + WARP_KEYS > end) {
+                // The first step's copies were bounded by the capacity, not the length (1a); zero its V rows past the
+                // length in the ring (they may hold NaN), so attendStep need not mask V in every step.
+                zeroRowsPastEnd(smem, headDim, stages, warp, readStage, end - (start + warp * WARP_KEYS), lane);
+                ctx.syncWarp();
+            }
             attendStep(ctx, smem, logits, logitsRow, qWords, readStage, tile + warp * WARP_KEYS, end, headDim, stages,
-                    kvBf16, writeLogits, rowValid, warp, lane, acc, state);
+                    kvBf16, writeLogits, rowValid, false, warp, lane, acc, state);
         }
         ctx.cpAsyncWait(0); // the last steps' copies (rows past the end, never read) must land before exit
 
@@ -269,13 +297,17 @@ public final class MmaDecodeKernel {
      * Steps 2 to 4 of a warp's 16 keys {@code keyBase .. keyBase + 15} (those at or past {@code end} masked), read from
      * ring stage {@code readStage} with q's fragments at {@code qWords}: S = Q K^T, layer 0's logits (row
      * {@code logitsRow} of the logits), the online softmax and O += P V into {@code acc}. {@code state} holds the
-     * running max of the lane's row and the lane's share of the row's sum.
+     * running max of the lane's row and the lane's share of the row's sum. With {@code zeroRowsPastEnd} the V words of
+     * rows at or past {@code end} are read as zero (rows copied before the length was known may hold anything, even
+     * NaN, and p = 0 would not cancel a NaN); callers that zero such rows in the ring pass false, which drops 32
+     * selects a step.
      */
     static void attendStep(KernelContext ctx, int[] smem, F32Buffer logits, long logitsRow, int qWords, int readStage,
                            int keyBase, int end, int headDim, int stages, boolean kvBf16, boolean writeLogits,
-                           boolean rowValid, int warp, int lane, float[] acc, float[] state) {
+                           boolean rowValid, boolean zeroRowsPastEnd, int warp, int lane, float[] acc, float[] state) {
         int g = lane >> 2;
         int t = lane & 3;
+        int stageWords = stageBase(headDim, stages, warp, readStage);
         int[] fa = new int[4];
         int[] fb = new int[2];
         float[] s0 = new float[4]; // Q K^T accumulators of key tiles 0 and 1: [0], [1] q's hi rows, [2], [3] lo rows
@@ -299,7 +331,7 @@ public final class MmaDecodeKernel {
             ctx.sharedLoad4(smem, qIndex(qWords, i, 0, lane), qHi);
             ctx.sharedLoad4(smem, qIndex(qWords, i, 1, lane), qLo);
             for (int j = 0; j < KernelContext.unroll(2); j++) {
-                ctx.sharedLoad4(smem, kRingIndex(headDim, stages, warp, readStage, 8 * j + g, 4 * i + t), load);
+                ctx.sharedLoad4(smem, kFragmentIndex(headDim, stageWords, g, t, i, j), load);
                 for (int h = 0; h < KernelContext.unroll(2); h++) {
                     fb[0] = load[2 * h];
                     fb[1] = load[2 * h + 1];
@@ -355,8 +387,8 @@ public final class MmaDecodeKernel {
         for (int i = 0; i < KernelContext.unroll(headDim / 64); i++) {
             for (int r = 0; r < KernelContext.unroll(4); r++) {
                 int row = 2 * t + (r & 1) + 8 * (r >> 1);
-                ctx.sharedLoad4(smem, vRingIndex(headDim, stages, warp, readStage, row, g + 8 * i), load);
-                boolean live = keyBase + row < end; // past the length: a row copied unclamped (decodeMma 1a)
+                ctx.sharedLoad4(smem, vFragmentIndex(headDim, stageWords, g, t, i, r), load);
+                boolean live = !zeroRowsPastEnd || keyBase + row < end; // past the length: copied unclamped
                 for (int w = 0; w < KernelContext.unroll(4); w++) {
                     vRows[4 * r + w] = live ? load[w] : 0;
                 }
@@ -382,6 +414,20 @@ public final class MmaDecodeKernel {
                 mma(ctx, kvBf16, pv, fa, fb, cOut);
                 acc[2 * nt] = pv[0] + pv[2]; // row g: p's hi half times V; row 8 + g: its lo half
                 acc[2 * nt + 1] = pv[1] + pv[3];
+            }
+        }
+    }
+
+    /** Zeroes the V rows {@code firstDead .. 15} of the warp's part of ring stage {@code stage} (lanes share the chunks). */
+    static void zeroRowsPastEnd(int[] smem, int headDim, int stages, int warp, int stage, int firstDead, int lane) {
+        int rowChunks = headDim / 8;
+        for (int u = lane; u < WARP_KEYS * rowChunks; u += KernelContext.WARP_SIZE) {
+            int row = u / rowChunks;
+            if (row >= firstDead) {
+                int at = vRingIndex(headDim, stages, warp, stage, row, u - row * rowChunks);
+                for (int w = 0; w < KernelContext.unroll(4); w++) {
+                    smem[at + w] = 0;
+                }
             }
         }
     }

@@ -210,7 +210,7 @@ public final class PersistentDecodeKernel {
                 long logitsRow = ((long) kB * qHeads + kHeadBlock * blockHeads + g) * logitsStride;
                 MmaDecodeKernel.attendStep(ctx, smem, logits, logitsRow, qWords, kStage,
                         kTile + warp * MmaDecodeKernel.WARP_KEYS, kLen, headDim, stages, kvBf16, writeLogits, rowValid,
-                        warp, lane, acc, state);
+                        true, warp, lane, acc, state);
                 kTile += step;
                 if (kTile >= kLen) {
                     // 3. The item's last step: its partial rows (none when the sequence ends before the item's first
