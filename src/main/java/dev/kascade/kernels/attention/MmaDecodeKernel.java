@@ -207,6 +207,8 @@ public final class MmaDecodeKernel {
             gatherRows(indices, listBase, start + warp * WARP_KEYS, kMax, headDim, lane, gather); // (1a: not `end`)
         }
 
+        int[] qFrag = new int[headDim / 4]; // q's A fragment words, held in registers after the first step's staging
+        int[] qLoad = new int[4];
         float[] acc = new float[headDim / 4]; // n8 tile nt: acc[2nt], acc[2nt + 1] (rows 8..15 are added in at once)
         for (int i = 0; i < KernelContext.unroll(headDim / 4); i++) {
             acc[i] = 0f;
@@ -263,6 +265,16 @@ public final class MmaDecodeKernel {
                     }
                 }
                 ctx.barrier();
+                for (int i = 0; i < KernelContext.unroll(sparse ? 0 : headDim / 32); i++) {
+                    ctx.sharedLoad4(smem, qIndex(qWords, i, 0, lane), qLoad);
+                    for (int e = 0; e < KernelContext.unroll(4); e++) {
+                        qFrag[8 * i + e] = qLoad[e];
+                    }
+                    ctx.sharedLoad4(smem, qIndex(qWords, i, 1, lane), qLoad);
+                    for (int e = 0; e < KernelContext.unroll(4); e++) {
+                        qFrag[8 * i + 4 + e] = qLoad[e];
+                    }
+                }
             }
             ctx.cpAsyncWait(stages - 1);
             ctx.syncWarp(); // every lane's copies of this stage have landed
@@ -273,7 +285,7 @@ public final class MmaDecodeKernel {
                 ctx.syncWarp();
             }
             attendStep(ctx, smem, logits, logitsRow, qWords, readStage, tile + warp * WARP_KEYS, end, headDim, stages,
-                    kvBf16, writeLogits, rowValid, false, warp, lane, acc, state);
+                    kvBf16, writeLogits, rowValid, false, !sparse, qFrag, warp, lane, acc, state);
         }
         ctx.cpAsyncWait(0); // the last steps' copies (rows past the end, never read) must land before exit
 
@@ -304,7 +316,8 @@ public final class MmaDecodeKernel {
      */
     static void attendStep(KernelContext ctx, int[] smem, F32Buffer logits, long logitsRow, int qWords, int readStage,
                            int keyBase, int end, int headDim, int stages, boolean kvBf16, boolean writeLogits,
-                           boolean rowValid, boolean zeroRowsPastEnd, int warp, int lane, float[] acc, float[] state) {
+                           boolean rowValid, boolean zeroRowsPastEnd, boolean qHeld, int[] qFrag, int warp, int lane,
+                           float[] acc, float[] state) {
         int g = lane >> 2;
         int t = lane & 3;
         int stageWords = stageBase(headDim, stages, warp, readStage);
@@ -328,8 +341,15 @@ public final class MmaDecodeKernel {
             s1[e] = 0f;
         }
         for (int i = 0; i < KernelContext.unroll(headDim / 32); i++) {
-            ctx.sharedLoad4(smem, qIndex(qWords, i, 0, lane), qHi);
-            ctx.sharedLoad4(smem, qIndex(qWords, i, 1, lane), qLo);
+            if (qHeld) {
+                for (int e = 0; e < KernelContext.unroll(4); e++) {
+                    qHi[e] = qFrag[8 * i + e];
+                    qLo[e] = qFrag[8 * i + 4 + e];
+                }
+            } else {
+                ctx.sharedLoad4(smem, qIndex(qWords, i, 0, lane), qHi);
+                ctx.sharedLoad4(smem, qIndex(qWords, i, 1, lane), qLo);
+            }
             for (int j = 0; j < KernelContext.unroll(2); j++) {
                 ctx.sharedLoad4(smem, kFragmentIndex(headDim, stageWords, g, t, i, j), load);
                 for (int h = 0; h < KernelContext.unroll(2); h++) {

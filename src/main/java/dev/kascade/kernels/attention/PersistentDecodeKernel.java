@@ -106,6 +106,7 @@ public final class PersistentDecodeKernel {
         int lead = stages - 1;
         int step = numSplits * MmaDecodeKernel.BLOCK_KEYS;
         int[] noRows = new int[8]; // copyStep's gathered rows: unused (dense)
+        int[] noFragments = new int[4]; // attendStep's held q fragments: unused (q is read from shared memory per item)
 
         int drawn = 0; // thread 0: the item after the copy cursor's current one
         if (tid == 0) {
@@ -210,7 +211,7 @@ public final class PersistentDecodeKernel {
                 long logitsRow = ((long) kB * qHeads + kHeadBlock * blockHeads + g) * logitsStride;
                 MmaDecodeKernel.attendStep(ctx, smem, logits, logitsRow, qWords, kStage,
                         kTile + warp * MmaDecodeKernel.WARP_KEYS, kLen, headDim, stages, kvBf16, writeLogits, rowValid,
-                        true, warp, lane, acc, state);
+                        true, false, noFragments, warp, lane, acc, state);
                 kTile += step;
                 if (kTile >= kLen) {
                     // 3. The item's last step: its partial rows (none when the sequence ends before the item's first
