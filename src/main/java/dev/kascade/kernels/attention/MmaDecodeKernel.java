@@ -325,6 +325,8 @@ public final class MmaDecodeKernel {
         int[] fb = new int[2];
         float[] s0 = new float[4]; // Q K^T accumulators of key tiles 0 and 1: [0], [1] q's hi rows, [2], [3] lo rows
         float[] s1 = new float[4];
+        float[] s2 = new float[4]; // the same for the second half of the dims: four chains of d/32 mma, not two of d/16
+        float[] s3 = new float[4];
         float[] pv = new float[4];
         float[] cOut = new float[4];
         int[] qHi = new int[4];
@@ -339,6 +341,8 @@ public final class MmaDecodeKernel {
         for (int e = 0; e < KernelContext.unroll(4); e++) {
             s0[e] = 0f;
             s1[e] = 0f;
+            s2[e] = 0f;
+            s3[e] = 0f;
         }
         for (int i = 0; i < KernelContext.unroll(headDim / 32); i++) {
             if (qHeld) {
@@ -359,23 +363,26 @@ public final class MmaDecodeKernel {
                     fa[1] = qLo[2 * h];
                     fa[2] = qHi[2 * h + 1];
                     fa[3] = qLo[2 * h + 1];
-                    mma(ctx, kvBf16, j == 0 ? s0 : s1, fa, fb, cOut);
+                    boolean low = i < headDim / 64;
+                    mma(ctx, kvBf16, j == 0 ? (low ? s0 : s2) : (low ? s1 : s3), fa, fb, cOut);
                 }
             }
         }
-        s[0] = s0[0] + s0[2];
-        s[1] = s0[1] + s0[3];
-        s[2] = s1[0] + s1[2];
-        s[3] = s1[1] + s1[3];
+        s[0] = (s0[0] + s0[2]) + (s2[0] + s2[2]);
+        s[1] = (s0[1] + s0[3]) + (s2[1] + s2[3]);
+        s[2] = (s1[0] + s1[2]) + (s3[0] + s3[2]);
+        s[3] = (s1[1] + s1[3]) + (s3[1] + s3[3]);
 
         // 3. Layer 0 keeps every logit; then the online softmax of row g over its 16 new keys.
+        // Keys at or past the end become -inf: they leave the max alone and exp2 turns them into p = 0.
         float stepMax = SplitDecodeKernel.EMPTY_MAX;
         for (int e = 0; e < KernelContext.unroll(4); e++) {
             int key = keyBase + 8 * (e >> 1) + 2 * t + (e & 1);
             if (writeLogits && rowValid && key < end) {
                 logits.set(logitsRow + key, s[e]);
             }
-            stepMax = key < end ? Math.max(stepMax, s[e]) : stepMax;
+            s[e] = key < end ? s[e] : Float.NEGATIVE_INFINITY;
+            stepMax = Math.max(stepMax, s[e]);
         }
         stepMax = Math.max(stepMax, ctx.shuffleXor(stepMax, 1));
         stepMax = Math.max(stepMax, ctx.shuffleXor(stepMax, 2));
@@ -392,8 +399,7 @@ public final class MmaDecodeKernel {
             }
         }
         for (int e = 0; e < KernelContext.unroll(4); e++) {
-            int key = keyBase + 8 * (e >> 1) + 2 * t + (e & 1);
-            p[e] = key < end ? KernelContext.exp2(s[e] - runMax) : 0f;
+            p[e] = KernelContext.exp2(s[e] - runMax);
             runSum += p[e];
         }
         state[0] = runMax;
