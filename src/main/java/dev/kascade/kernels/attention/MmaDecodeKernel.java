@@ -148,8 +148,10 @@ public final class MmaDecodeKernel {
      * add up to row g's product.
      *   Q K^T: S (16 heads x 8 keys) = Q (16 x d) K^T (d x 8 keys), d/16 k-steps. Dims are permuted so that each
      *   lane's B fragments are whole 16-byte chunks of its key's row: lane t reads chunks 4i + t (i < d/32) of key
-     *   g, and k-step 2i + h takes words 2h, 2h+1 of chunk 4i + t; q's A fragments (shared memory, written once by
-     *   warp 0) hold the same dims, hi halves in a0/a2, lo halves in a1/a3 (one mma per k-step and tile).
+     *   g, and k-step 2i + h takes words 2h, 2h+1 of chunk 4i + t; q's A fragments (staged in shared memory by
+     *   warp 0, then held in registers by dense and layer 0) hold the same dims, hi halves in a0/a2, lo halves in
+     *   a1/a3 (one mma per k-step and tile); the k-steps of each tile run as two chains (halves of d), added at the
+     *   end.
      *   P V: O (16 x d) += P (16 heads x 16 keys) V (16 keys x d): P's A fragment is S's C fragment of the two key
      *   tiles (rows g, keys 2t, 2t+1 and 8 + 2t, 8 + 2t + 1), as in FlashAttention-2, so probabilities never leave
      *   the lane; p's hi half fills rows g, its lo half rows 8 + g. V's B fragment for n8 tile nt = 8i + e holds
@@ -163,7 +165,8 @@ public final class MmaDecodeKernel {
      * 4 bytes per key and head.
      * Algorithm: the copies run stages - 1 steps ahead into a ring in dynamic shared memory (ringStageBytes per
      * stage; q is staged after the first copies, so their latency overlaps it); per step: S by mma; keys past the
-     * row's end are dropped; the row max over the 4 lanes of a row (2 shuffles); rescale only when some row's max
+     * row's end become -inf (their V rows, in the one step whose copies were not clamped to the length, are zeroed in
+     * the ring); the row max over the 4 lanes of a row (2 shuffles); rescale only when some row's max
      * grew (warp ballot); p = exp2(s - max) (logits are base-2 units of the scaled score, q pre-scaled by qScale);
      * O += P V by mma, p split into hi + lo (rows g and 8 + g, added after each mma). After the loop: row sums over
      * the 4 lanes, warps merged through shared memory (reusing the ring), one partial row per head; LseMergeKernel
@@ -220,7 +223,8 @@ public final class MmaDecodeKernel {
         // 1a. The pipeline fill: the first `lead` steps' copies, into stages 0 .. lead - 1. The first is issued before
         // the sequence's length has arrived, so a block's start waits out one memory round trip instead of two: its
         // rows are clamped to the capacity (sparse: to the index list), not to the length, and whatever lies past the
-        // length is masked in the step (p = 0, and V's words zeroed, since those rows may hold anything, even NaN).
+        // length is masked: p = 0 in the step, and those V rows zeroed in the ring before it (they may hold anything,
+        // even NaN).
         for (int f = 0; f < KernelContext.unroll(lead); f++) {
             copyStep(ctx, smem, kCache, vCache, rowBase, start + f * step + warp * WARP_KEYS, f == 0 ? capacity : end,
                     capacity, headDim, stages, warp, f, lane, sparse, gather);
