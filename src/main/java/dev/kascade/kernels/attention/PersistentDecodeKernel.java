@@ -73,7 +73,7 @@ public final class PersistentDecodeKernel {
      * no item left, so every step's wait counts the same), and the compute cursor, which runs MmaDecodeKernel's step.
      * When the copy cursor leaves an item, thread 0 publishes the drawn next item in a shared slot (barrier) and draws
      * another; the new item's first copies go out before its length is known (rows clamped to the capacity, masked in
-     * the step, as in decodeMma), with its raw q in the same group. When the compute cursor reaches an item's first
+     * the step: p = 0 and V's words read as zero), with its raw q in the same group. When the compute cursor reaches an item's first
      * step, warp 0 turns the raw q into fragments (between two barriers); after an item's last step the warps' states
      * are merged through the ring stage that step read (free until the next copy, behind a barrier) into the item's
      * partial rows, and the cursor reads the next item from its slot.
@@ -116,9 +116,9 @@ public final class PersistentDecodeKernel {
         // The copy cursor: item cItem (the cCount-th of this block), next step cTile, the sequence's length cLen.
         int cCount = 0;
         int cItem = ctx.blockIdx();
-        int cB = cItem / perSequence;
-        int cHeadBlock = cItem / numSplits - cB * headBlocks;
-        int cTile = (cItem - cItem / numSplits * numSplits) * MmaDecodeKernel.BLOCK_KEYS;
+        int cB = itemSequence(cItem, perSequence);
+        int cHeadBlock = itemHeadBlock(cItem, numSplits, cB, headBlocks);
+        int cTile = itemSplit(cItem, numSplits) * MmaDecodeKernel.BLOCK_KEYS;
         int cLen = keyCounts.get(cB);
         long cRowBase = ((long) cB * kvHeads + cHeadBlock / groupParts) * capacity;
         boolean cFirst = true;
@@ -129,7 +129,7 @@ public final class PersistentDecodeKernel {
         int kItem = cItem;
         int kB = cB;
         int kHeadBlock = cHeadBlock;
-        int kSplit = cItem - cItem / numSplits * numSplits;
+        int kSplit = itemSplit(cItem, numSplits);
         int kStart = cTile;
         int kTile = kStart;
         int kLen = cLen;
@@ -160,9 +160,9 @@ public final class PersistentDecodeKernel {
                     if (tid == 0) {
                         drawn = draw(tickets, grid, items);
                     }
-                    cB = cItem / perSequence;
-                    cHeadBlock = cItem / numSplits - cB * headBlocks;
-                    cTile = (cItem - cItem / numSplits * numSplits) * MmaDecodeKernel.BLOCK_KEYS;
+                    cB = itemSequence(cItem, perSequence);
+                    cHeadBlock = itemHeadBlock(cItem, numSplits, cB, headBlocks);
+                    cTile = itemSplit(cItem, numSplits) * MmaDecodeKernel.BLOCK_KEYS;
                     cLen = keyCounts.get(cB); // first used a step later (the first copies clamp to the capacity)
                     cRowBase = ((long) cB * kvHeads + cHeadBlock / groupParts) * capacity;
                     cFirst = true;
@@ -229,9 +229,9 @@ public final class PersistentDecodeKernel {
                     kCount++;
                     kItem = smem[idAt + (kCount & (ID_SLOTS - 1))]; // published: the copy cursor is past it
                     if (kItem < items) {
-                        kB = kItem / perSequence;
-                        kHeadBlock = kItem / numSplits - kB * headBlocks;
-                        kSplit = kItem - kItem / numSplits * numSplits;
+                        kB = itemSequence(kItem, perSequence);
+                        kHeadBlock = itemHeadBlock(kItem, numSplits, kB, headBlocks);
+                        kSplit = itemSplit(kItem, numSplits);
                         kStart = kSplit * MmaDecodeKernel.BLOCK_KEYS;
                         kTile = kStart;
                         kLen = keyCounts.get(kB);
@@ -246,6 +246,24 @@ public final class PersistentDecodeKernel {
             }
         }
         ctx.cpAsyncWait(0); // nothing real is in flight (the copy cursor ran out first), but leave no group behind
+    }
+
+    /** The sequence of work item {@code item} (items are sequence-major, then head block, then split). */
+    static int itemSequence(int item, int perSequence) {
+        return item / perSequence;
+    }
+
+    /**
+     * The head block (KV head x part of its query group) of work item {@code item} of sequence {@code sequence}. (Written
+     * with the division the other item helpers share, not {@code %}: remainders cost ptxas 128 more instructions here.)
+     */
+    static int itemHeadBlock(int item, int numSplits, int sequence, int headBlocks) {
+        return item / numSplits - sequence * headBlocks;
+    }
+
+    /** The strided split of work item {@code item}. */
+    static int itemSplit(int item, int numSplits) {
+        return item - item / numSplits * numSplits;
     }
 
     /**
