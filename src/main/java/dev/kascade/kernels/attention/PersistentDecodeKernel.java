@@ -179,7 +179,7 @@ public final class PersistentDecodeKernel {
                         }
                     }
                 }
-                MmaDecodeKernel.copyStep(ctx, smem, kCache, vCache, cRowBase, cTile + warp * MmaDecodeKernel.WARP_KEYS,
+                MmaRing.copyStep(ctx, smem, kCache, vCache, cRowBase, cTile + warp * MmaDecodeKernel.WARP_KEYS,
                         cFirst ? capacity : cLen, capacity, headDim, stages, warp, cStage, lane, false, noRows);
                 cFirst = false;
                 cTile += step;

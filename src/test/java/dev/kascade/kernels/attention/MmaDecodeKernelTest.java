@@ -97,21 +97,21 @@ class MmaDecodeKernelTest {
             for (int stages = 2; stages <= 3; stages++) {
                 for (int warp = 0; warp < MmaDecodeKernel.WARPS; warp++) {
                     for (int stage = 0; stage < stages; stage++) {
-                        int base = MmaDecodeKernel.stageBase(headDim, stages, warp, stage);
+                        int base = MmaRing.stageBase(headDim, stages, warp, stage);
                         for (int lane = 0; lane < 32; lane++) {
                             int g = lane >> 2, t = lane & 3;
                             for (int i = 0; i < headDim / 32; i++) {
                                 for (int j = 0; j < 2; j++) {
-                                    assertEquals(MmaDecodeKernel.kRingIndex(headDim, stages, warp, stage, 8 * j + g, 4 * i + t),
-                                            MmaDecodeKernel.kFragmentIndex(headDim, base, g, t, i, j));
+                                    assertEquals(MmaRing.kRingIndex(headDim, stages, warp, stage, 8 * j + g, 4 * i + t),
+                                            MmaRing.kFragmentIndex(headDim, base, g, t, i, j));
                                     checked++;
                                 }
                             }
                             for (int i = 0; i < headDim / 64; i++) {
                                 for (int r = 0; r < 4; r++) {
                                     int row = 2 * t + (r & 1) + 8 * (r >> 1);
-                                    assertEquals(MmaDecodeKernel.vRingIndex(headDim, stages, warp, stage, row, g + 8 * i),
-                                            MmaDecodeKernel.vFragmentIndex(headDim, base, g, t, i, r));
+                                    assertEquals(MmaRing.vRingIndex(headDim, stages, warp, stage, row, g + 8 * i),
+                                            MmaRing.vFragmentIndex(headDim, base, g, t, i, r));
                                     checked++;
                                 }
                             }
