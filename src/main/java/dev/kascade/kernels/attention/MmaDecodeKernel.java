@@ -156,7 +156,8 @@ public final class MmaDecodeKernel {
 
         int[] gather = new int[8]; // sparse: the cache rows of copy m of the next step to copy (d/16 per lane)
         if (sparse) {
-            MmaRing.gatherRows(indices, listBase, start + warp * WARP_KEYS, kMax, headDim, lane, gather); // (1a: not `end`)
+            // bounded by the list, not `end` (1a)
+            MmaRing.gatherRows(indices, listBase, start + warp * WARP_KEYS, kMax, headDim, lane, gather);
         }
 
         int[] qFrag = new int[headDim / 4]; // q's A fragment words, held in registers after the first step's staging
@@ -175,10 +176,11 @@ public final class MmaDecodeKernel {
         // length is masked: p = 0 in the step, and those V rows zeroed in the ring before it (they may hold anything,
         // even NaN).
         for (int f = 0; f < KernelContext.unroll(lead); f++) {
-            MmaRing.copyStep(ctx, smem, kCache, vCache, rowBase, start + f * step + warp * WARP_KEYS, f == 0 ? capacity : end,
-                    capacity, headDim, stages, warp, f, lane, sparse, gather);
+            MmaRing.copyStep(ctx, smem, kCache, vCache, rowBase, start + f * step + warp * WARP_KEYS,
+                    f == 0 ? capacity : end, capacity, headDim, stages, warp, f, lane, sparse, gather);
             if (sparse) {
-                MmaRing.gatherRows(indices, listBase, start + (f + 1) * step + warp * WARP_KEYS, end, headDim, lane, gather);
+                MmaRing.gatherRows(indices, listBase, start + (f + 1) * step + warp * WARP_KEYS, end, headDim, lane,
+                        gather);
             }
         }
         if (start >= end) {
@@ -198,10 +200,11 @@ public final class MmaDecodeKernel {
             nextCopy = stage == stages - 1 ? 0 : stage + 1;
             nextRead = readStage == stages - 1 ? 0 : readStage + 1;
             ctx.syncWarp(); // other lanes read this stage in the previous step: every lane must be done with it
-            MmaRing.copyStep(ctx, smem, kCache, vCache, rowBase, tile + lead * step + warp * WARP_KEYS, end, capacity, headDim,
-                    stages, warp, stage, lane, sparse, gather);
+            MmaRing.copyStep(ctx, smem, kCache, vCache, rowBase, tile + lead * step + warp * WARP_KEYS, end, capacity,
+                    headDim, stages, warp, stage, lane, sparse, gather);
             if (sparse) {
-                MmaRing.gatherRows(indices, listBase, tile + (lead + 1) * step + warp * WARP_KEYS, end, headDim, lane, gather);
+                MmaRing.gatherRows(indices, listBase, tile + (lead + 1) * step + warp * WARP_KEYS, end, headDim, lane,
+                        gather);
             }
             if (tile == start) {
                 // q's A fragments, hi and lo, in shared memory after the ring (the same for every warp, so warp 0
@@ -234,7 +237,8 @@ public final class MmaDecodeKernel {
             if (tile == start && start + warp * WARP_KEYS + WARP_KEYS > end) {
                 // The first step's copies were bounded by the capacity, not the length (1a); zero its V rows past the
                 // length in the ring (they may hold NaN), so attendStep need not mask V in every step.
-                MmaRing.zeroRowsPastEnd(smem, headDim, stages, warp, readStage, end - (start + warp * WARP_KEYS), lane);
+                MmaRing.zeroRowsPastEnd(smem, headDim, stages, warp, readStage, end - (start + warp * WARP_KEYS),
+                        lane);
                 ctx.syncWarp();
             }
             attendStep(ctx, smem, logits, logitsRow, qWords, readStage, tile + warp * WARP_KEYS, end, headDim, stages,
@@ -260,7 +264,8 @@ public final class MmaDecodeKernel {
 
     /**
      * Steps 2 to 4 of a warp's 16 keys {@code keyBase .. keyBase + 15} (those at or past {@code end} masked), read from
-     * ring stage {@code readStage} with q's fragments at {@code qWords}: S = Q K^T, layer 0's logits (row
+     * ring stage {@code readStage} with q's fragments in {@code qFrag} ({@code qHeld}) or at {@code qWords} in shared
+     * memory: S = Q K^T, layer 0's logits (row
      * {@code logitsRow} of the logits), the online softmax and O += P V into {@code acc}. {@code state} holds the
      * running max of the lane's row and the lane's share of the row's sum. With {@code zeroRowsPastEnd} the V words of
      * rows at or past {@code end} are read as zero (rows copied before the length was known may hold anything, even
@@ -289,8 +294,9 @@ public final class MmaDecodeKernel {
         float[] s = new float[4]; // key tile j, column 2t + e: s[2j + e]
         float[] p = new float[4];
 
-        // 2. S = Q K^T for the warp's two key tiles: two chains (one per tile) of d/16 mma each. A's rows g hold
-        // q's hi halves and rows 8 + g its lo halves, so one mma per k-step covers both; S = row g + row 8 + g.
+        // 2. S = Q K^T for the warp's two key tiles: four chains (per tile, one per half of the dims) of d/32 mma
+        // each. A's rows g hold q's hi halves and rows 8 + g its lo halves, so one mma per k-step covers both;
+        // S = row g + row 8 + g, summed over the two halves.
         for (int e = 0; e < KernelContext.unroll(4); e++) {
             s0[e] = 0f;
             s1[e] = 0f;
@@ -443,7 +449,8 @@ public final class MmaDecodeKernel {
             int dim = i - h * headDim;
             float max = SplitDecodeKernel.EMPTY_MAX;
             for (int w = 0; w < KernelContext.unroll(WARPS); w++) {
-                max = Math.max(max, Float.intBitsToFloat(smem[MmaRing.stageBase(headDim, stages, w, stage) + maxAt + h]));
+                int base = MmaRing.stageBase(headDim, stages, w, stage);
+                max = Math.max(max, Float.intBitsToFloat(smem[base + maxAt + h]));
             }
             float total = 0f;
             float weighted = 0f;

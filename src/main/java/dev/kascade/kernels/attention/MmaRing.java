@@ -61,10 +61,11 @@ final class MmaRing {
      */
     static int vFragmentIndex(int headDim, int stageBase, int g, int t, int i, int r) {
         int laneWords = (2 * t * (headDim / 8) + (g ^ (2 * t))) * 4;
-        return stageBase + laneWords + MmaDecodeKernel.WARP_KEYS * headDim / 2 + (((r & 1) + 8 * (r >> 1)) * (headDim / 8) + 8 * i) * 4;
+        int rowWords = ((r & 1) + 8 * (r >> 1)) * (headDim / 8) * 4;
+        return stageBase + laneWords + MmaDecodeKernel.WARP_KEYS * headDim / 2 + rowWords + 8 * i * 4;
     }
 
-    /** Zeroes the V rows {@code firstDead .. 15} of the warp's part of ring stage {@code stage} (lanes share the chunks). */
+    /** Zeroes V rows {@code firstDead .. 15} of the warp's part of ring stage {@code stage} (all lanes share it). */
     static void zeroRowsPastEnd(int[] smem, int headDim, int stages, int warp, int stage, int firstDead, int lane) {
         int rowChunks = headDim / 8;
         for (int u = lane; u < MmaDecodeKernel.WARP_KEYS * rowChunks; u += KernelContext.WARP_SIZE) {
@@ -91,8 +92,8 @@ final class MmaRing {
      * 32K and 7.375-7.384 vs 7.383-7.387 at 128K; registers 148 -> 126.
      */
     static void copyStep(KernelContext ctx, int[] smem, I32Buffer kCache, I32Buffer vCache, long rowBase,
-                                 int warpBase, int end, int capacity, int headDim, int stages, int warp, int stage,
-                                 int lane, boolean sparse, int[] gather) {
+                         int warpBase, int end, int capacity, int headDim, int stages, int warp, int stage,
+                         int lane, boolean sparse, int[] gather) {
         int rowChunks = headDim / 8;
         int rowsPerCopy = KernelContext.WARP_SIZE / rowChunks; // 2 (d 128) or 4 (d 64): even
         int laneRow = lane / rowChunks; // copy m covers rows m * rowsPerCopy + laneRow, chunk `chunk` of each
@@ -106,7 +107,8 @@ final class MmaRing {
             int kIndex = kRingIndex(headDim, stages, warp, stage, laneRow, chunk);
             // V's swizzle of row m * rowsPerCopy + laneRow is (m * rowsPerCopy / 2 + laneRow / 2) & 3: four values,
             // repeating every 4 / (rowsPerCopy / 2) copies, each folded into a first index once.
-            int vRowIndex = stageBase(headDim, stages, warp, stage) + MmaDecodeKernel.WARP_KEYS * headDim / 2 + laneRow * rowChunks * 4;
+            int vRowIndex = stageBase(headDim, stages, warp, stage) + MmaDecodeKernel.WARP_KEYS * headDim / 2
+                    + laneRow * rowChunks * 4;
             int[] vFirst = new int[4];
             for (int j = 0; j < KernelContext.unroll(4); j++) {
                 vFirst[j] = vRowIndex + (chunk ^ ((((laneRow >> 1) + j) & 3) << 1)) * 4;
@@ -121,7 +123,7 @@ final class MmaRing {
             return;
         }
         for (int m = 0; m < KernelContext.unroll(headDim / 16); m++) {
-            int row = m * (KernelContext.WARP_SIZE / rowChunks) + laneRow;
+            int row = m * rowsPerCopy + laneRow;
             int key = warpBase + row;
             int cacheRow = sparse ? gather[m] : (key < end ? key : end - 1);
             cacheRow = cacheRow < 0 ? 0 : (cacheRow < capacity ? cacheRow : capacity - 1); // memory safety
@@ -134,7 +136,7 @@ final class MmaRing {
 
     /** Sparse mode: the cache rows of a warp's step's copies m (keys warpBase + (32 m + lane) / (d/8)). */
     static void gatherRows(I32Buffer indices, long listBase, int warpBase, int end, int headDim, int lane,
-                                   int[] gather) {
+                           int[] gather) {
         for (int m = 0; m < KernelContext.unroll(headDim / 16); m++) {
             int key = warpBase + m * (KernelContext.WARP_SIZE / (headDim / 8)) + lane / (headDim / 8);
             gather[m] = indices.get(listBase + (key < end ? key : end - 1));
