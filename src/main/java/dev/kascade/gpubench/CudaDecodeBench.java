@@ -227,9 +227,14 @@ public final class CudaDecodeBench {
     private record Timed(double medianMs, double kernelMs, Map<String, Double> steps) {
     }
 
-    /** warmup + iters calls, rotating over the copies; medians of the bracketed and the per-kernel times. */
+    /**
+     * warmup + 2 x iters calls, rotating over the copies, in pairs: the first call of a pair is bracketed by two
+     * events and nothing else (as the SDPA baseline times its calls, and as a decode step runs), the second also
+     * times each kernel, which puts two more events between neighbouring kernels. Medians: the first calls' brackets,
+     * the second calls' kernel sums and each kernel's time.
+     */
     private Timed time(ResidentLauncher launcher, List<List<KernelLaunch>> copies, int warmup, int iters) {
-        int calls = warmup + iters;
+        int calls = warmup + 2 * iters;
         CudaDevice cuda = device instanceof CudaDevice c ? c : null;
         List<CudaEvent> events = new ArrayList<>();
         double[] wall = new double[calls];
@@ -237,6 +242,7 @@ public final class CudaDecodeBench {
         try {
             for (int i = 0; i < calls; i++) {
                 List<KernelLaunch> launches = copies.get(i % copies.size());
+                boolean perKernel = i >= warmup && (i - warmup) % 2 == 1;
                 long t0 = System.nanoTime();
                 if (cuda != null) {
                     events.add(cuda.context().createEvent());
@@ -244,7 +250,10 @@ public final class CudaDecodeBench {
                     events.get(2 * i).record(null);
                 }
                 List<DoubleSupplier> ks = new ArrayList<>();
-                for (KernelLaunch l : launches) ks.add(launcher.submit(l.kernel(), l.config(), l.args()));
+                for (KernelLaunch l : launches) {
+                    if (perKernel) ks.add(launcher.submit(l.kernel(), l.config(), l.args()));
+                    else launcher.launch(l.kernel(), l.config(), l.args());
+                }
                 if (cuda != null) events.get(2 * i + 1).record(null);
                 else wall[i] = (System.nanoTime() - t0) / 1e6;
                 kernelTimes.add(ks);
@@ -254,16 +263,17 @@ public final class CudaDecodeBench {
             double[] kernels = new double[iters];
             List<KernelLaunch> names = copies.getFirst();
             double[][] perStep = new double[names.size()][iters];
-            for (int i = warmup; i < calls; i++) {
-                bracket[i - warmup] = cuda != null ? events.get(2 * i + 1).elapsedMillisSince(events.get(2 * i)) : wall[i];
+            for (int n = 0; n < iters; n++) {
+                int i = warmup + 2 * n; // the bracket-only call of pair n
+                bracket[n] = cuda != null ? events.get(2 * i + 1).elapsedMillisSince(events.get(2 * i)) : wall[i];
                 double sum = 0;
-                List<DoubleSupplier> ks = kernelTimes.get(i);
+                List<DoubleSupplier> ks = kernelTimes.get(i + 1);
                 for (int j = 0; j < ks.size(); j++) {
                     double ms = ks.get(j).getAsDouble();
-                    perStep[j][i - warmup] = ms;
+                    perStep[j][n] = ms;
                     sum += ms;
                 }
-                kernels[i - warmup] = sum;
+                kernels[n] = sum;
             }
             Map<String, Double> steps = new LinkedHashMap<>();
             for (int j = 0; j < names.size(); j++) {

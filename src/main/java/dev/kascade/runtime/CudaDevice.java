@@ -26,7 +26,7 @@ import java.util.function.DoubleSupplier;
  * One CUDA GPU as a {@link Device}: device copies are {@link DeviceMemory} allocations, kernels are compiled
  * through the {@link ModuleCache} for the GPU's best target, loaded once per context and launched with
  * their time measured by CUDA events. {@link #launch} waits for the kernel; {@link #submit} queues it and
- * {@link #synchronize()} waits for everything queued. A fault inside a kernel surfaces as a
+ * {@link #synchronize()} waits for everything queued; {@link #enqueue} queues it without events. A fault inside a kernel surfaces as a
  * {@link CudaException} naming the kernel (or the kernels queued since the last synchronization).
  */
 public final class CudaDevice implements Device {
@@ -115,7 +115,7 @@ public final class CudaDevice implements Device {
         return modules.get(kernel, KernelMethods.constants(kernel, args), target);
     }
 
-    /** A queued launch: its events, and its time once the device has synchronized. */
+    /** A queued launch: its events (none when untimed), and its time once the device has synchronized. */
     private final class Pending implements DoubleSupplier {
         final String kernel;
         final CudaEvent start;
@@ -146,6 +146,16 @@ public final class CudaDevice implements Device {
 
     @Override
     public synchronized DoubleSupplier submit(Method kernel, LaunchConfig config, Object[] args) {
+        return queue(kernel, config, args, true);
+    }
+
+    @Override
+    public synchronized void enqueue(Method kernel, LaunchConfig config, Object[] args) {
+        queue(kernel, config, args, false);
+    }
+
+    /** Launches {@code kernel} on the stream, between two events when {@code timed}; a fault names it. */
+    private Pending queue(Method kernel, LaunchConfig config, Object[] args, boolean timed) {
         KernelMethods.validate(kernel);
         Map<String, Object> constants = KernelMethods.constants(kernel, args);
         Loaded l = loaded.computeIfAbsent(new ModuleCache.Key(kernel, constants, target), k -> {
@@ -164,10 +174,10 @@ public final class CudaDevice implements Device {
         KernelParams params = KernelParams.marshal(l.ptx().entryName(), l.ptx().params(), deviceArgs);
         String what = l.ptx().entryName() + " (grid " + config.gridX() + "x" + config.gridY() + "x" + config.gridZ()
                 + ", block " + config.blockX() + "x" + config.blockY() + ")";
-        Pending p = new Pending(what, event(), event());
-        p.start.record(null);
+        Pending p = timed ? new Pending(what, event(), event()) : new Pending(what, null, null);
+        if (timed) p.start.record(null);
         l.function().launch(config, params, null);
-        p.end.record(null);
+        if (timed) p.end.record(null);
         inFlight.add(p);
         return p;
     }
@@ -186,6 +196,7 @@ public final class CudaDevice implements Device {
                     + "compute-sanitizer or on the CPU device (emulator) to find the bad access");
         }
         for (Pending p : done) {
+            if (p.start == null) continue; // enqueued untimed
             p.millis = p.end.elapsedMillisSince(p.start);
             freeEvents.push(p.start);
             freeEvents.push(p.end);

@@ -44,6 +44,15 @@ public interface Device {
         return () -> ms;
     }
 
+    /**
+     * Queues {@code kernel} without waiting and without timing it: {@link #submit} brackets each kernel with two
+     * CUDA events, which a decode step that runs several kernels back to back does not need (and each pair is two
+     * more commands in the stream between the kernels). By default this runs synchronously.
+     */
+    default void enqueue(Method kernel, LaunchConfig config, Object[] args) {
+        launch(kernel, config, args);
+    }
+
     /** Waits for everything {@link #submit submitted}; a fault in one of those kernels surfaces here. */
     default void synchronize() {
     }

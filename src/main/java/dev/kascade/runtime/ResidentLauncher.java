@@ -13,7 +13,7 @@ import java.util.function.DoubleSupplier;
 /**
  * A {@link KernelLauncher} whose buffers stay on the device: each host buffer gets one device copy (by identity)
  * on first use, filled from the host then, and kept until {@link #close()}. Launches are queued, not waited for
- * ({@link #synchronize()} waits); {@link #submit} returns the kernel's event time. For benchmarks and a device-side
+ * ({@link #synchronize()} waits); {@link #submit} returns the kernel's event time, {@link #launch} records none. For benchmarks and a device-side
  * decode session, where {@link CudaKernelLauncher}'s copy-per-launch would dominate.
  *
  * <p>Host writes after the first use are not seen by the device until {@link #upload}; results are not seen by
@@ -82,6 +82,19 @@ public final class ResidentLauncher implements KernelLauncher, AutoCloseable {
 
     /** Queues {@code kernel} on the device copies; the supplier gives its milliseconds after {@link #synchronize()}. */
     public synchronized DoubleSupplier submit(Method kernel, LaunchConfig config, Object... args) {
+        return device.submit(kernel, config, deviceArgs(kernel, args));
+    }
+
+    /**
+     * Queues the kernel without timing it (does not wait; see {@link #synchronize()}): what a decode step uses, as
+     * the two events {@link #submit} records around each kernel add commands to the stream between kernels.
+     */
+    @Override
+    public synchronized void launch(Method kernel, LaunchConfig config, Object... args) {
+        device.enqueue(kernel, config, deviceArgs(kernel, args));
+    }
+
+    private Object[] deviceArgs(Method kernel, Object[] args) {
         checkOpen();
         KernelMethods.validate(kernel);
         KernelMethods.checkArguments(kernel, args);
@@ -89,13 +102,7 @@ public final class ResidentLauncher implements KernelLauncher, AutoCloseable {
         for (int i = 0; i < deviceArgs.length; i++) {
             if (deviceArgs[i] instanceof KernelBuffer b) deviceArgs[i] = resident(b);
         }
-        return device.submit(kernel, config, deviceArgs);
-    }
-
-    /** Queues the kernel (does not wait; see {@link #synchronize()}). */
-    @Override
-    public void launch(Method kernel, LaunchConfig config, Object... args) {
-        submit(kernel, config, args);
+        return deviceArgs;
     }
 
     /** Waits for every queued kernel; a fault inside one surfaces here. */

@@ -168,9 +168,9 @@ final class GpuSessionBackend implements AutoCloseable {
         int rowWords = config.headDim() / 2;
         long words = (long) batch * config.kvHeads() * rowWords;
         int blocks = (int) Math.max(1, Math.min(1024, (words + 255) / 256));
-        launcher.submit(APPEND, LaunchConfig.of1D(blocks, 256), kStage, vStage, lengths, kv.kWords(), kv.vWords(),
+        launcher.launch(APPEND, LaunchConfig.of1D(blocks, 256), kStage, vStage, lengths, kv.kWords(), kv.vWords(),
                 batch, config.kvHeads(), capacity, rowWords);
-        for (KernelLaunch l : launches) launcher.submit(l.kernel(), l.config(), l.args());
+        for (KernelLaunch l : launches) launcher.launch(l.kernel(), l.config(), l.args());
         launcher.download(out);
         deviceNewer[layer] = true;
         return outTensor;
