@@ -56,6 +56,9 @@ public final class DecodeCheck {
         DecodeShape batch64 = new DecodeShape(64, 32, 8, 128, 1100);
         int[] sixtyFour = new int[64];
         for (int b = 0; b < sixtyFour.length; b++) sixtyFour[b] = 1099 - 11 * b; // 1099 down to 406
+        DecodeShape wholeRows = new DecodeShape(32, 32, 8, 128, 13001);
+        int[] thirtyTwo = new int[32];
+        for (int b = 0; b < thirtyTwo.length; b++) thirtyTwo[b] = 13001 - 97 * b; // 13001 down to 9994
         return List.of(
                 new Case(Role.DENSE, llama, DType.BF16, three, Budget.PAPER),
                 new Case(Role.LAYER0, llama, DType.BF16, three, Budget.PAPER),
@@ -71,7 +74,9 @@ public final class DecodeCheck {
                 // 512 rows, the bar's batch, unequal lengths: dense in 5 splits per row, reuse's 128-key sets in one
                 // (written in place, no merge)
                 new Case(Role.DENSE, batch64, DType.BF16, sixtyFour, Budget.PAPER),
-                new Case(Role.REUSE, batch64, DType.F16, sixtyFour, Budget.PAPER));
+                new Case(Role.REUSE, batch64, DType.F16, sixtyFour, Budget.PAPER),
+                // 256 rows of up to 13001 keys: dense takes one three-stage split per row (GpuDecode.wholeRows)
+                new Case(Role.DENSE, wholeRows, DType.BF16, thirtyTwo, Budget.PAPER));
     }
 
     /** Cases small enough for the CPU emulator (one virtual thread per GPU thread). */

@@ -37,6 +37,12 @@ public final class GpuDecode implements AutoCloseable {
     public static final int SPARSE_GRID_DIVISOR = 4;
     /** The tensor-core kernel's grid target, in percent of the FMA kernel's ({@link #plan(DecodeMode, int, int)}). */
     public static final int MMA_GRID_PERCENT = 150;
+    /** Fewest keys per row for {@link #wholeRows}: 192 steps of 64 keys, where the ring takes three stages. */
+    public static final int WHOLE_ROW_MIN_KEYS = SplitTuning.MMA_LONG_BLOCK_STEPS * MmaDecodeKernel.BLOCK_KEYS;
+    /** Most keys per row for {@link #wholeRows}. */
+    public static final int WHOLE_ROW_MAX_KEYS = 65536;
+    /** Least share of the whole-row grid's waves its blocks must fill ({@link #wholeRows}). */
+    public static final int WHOLE_ROW_MIN_FILL_PERCENT = 95;
 
     private static final Method SPLIT = method(SplitDecodeKernel.class, "decodeSplit");
     private static final Method SPLIT_MMA = method(MmaDecodeKernel.class, "decodeMma");
@@ -170,7 +176,39 @@ public final class GpuDecode implements AutoCloseable {
      */
     private SplitPlan plan(DecodeMode mode, int maxKeys, int target) {
         int blocks = usesTensorCores(mode) ? mmaTarget(target) : target;
+        if (mode == DecodeMode.DENSE && wholeRows(maxKeys)) {
+            return SplitPlan.choose((int) rows(), maxKeys, shape.headDim(), smCount, 1, maxKeys);
+        }
         return SplitPlan.choose((int) rows(), maxKeys, shape.headDim(), smCount, blocks, minKeysPerSplit);
+    }
+
+    /**
+     * Whether dense decode takes one split per row (each block a whole row, no merge kernel): on the tensor-core kernel,
+     * d 128, rows of {@value #WHOLE_ROW_MIN_KEYS} to {@value #WHOLE_ROW_MAX_KEYS} keys, and rows that fill the
+     * resident blocks' one or two waves to at least {@value #WHOLE_ROW_MIN_FILL_PERCENT}% (the grid cuDNN's SDPA
+     * kernel runs, one block per sequence and KV head). Measured on the H200 (bf16, 32/8/128, 2026-11-29, one call,
+     * dense ms, split plan vs one split; SDPA in the same call): batch 32 (256 rows, 0.97 waves of 264) 0.500-0.511
+     * vs 0.480-0.482 at 16K, 0.973-0.974 vs 0.950-0.952 at 32K, 1.907 vs 1.884 at 64K; batch 64 (1.94 waves)
+     * 0.970 vs 0.956-0.957, 1.911-1.913 vs 1.896-1.901, 3.798-3.811 vs 3.793-3.800 (SDPA 0.478 / 0.949 / 1.875 and
+     * 0.956 / 1.894-1.900 / 3.786-3.793). Again in another call, this rule's build against its parent: batch 32 0.500
+     * -> 0.480, 0.973 -> 0.950, 1.906 -> 1.886; batch 64 0.970 -> 0.957, 1.914 -> 1.901, 64K level (3.797-3.809 vs
+     * 3.783-3.819). Not beyond: batch 64 at 128K 7.365-7.370 vs 7.496-7.504 (the split plan wins), batch 128 (3.9
+     * waves) 3.800-3.803 vs 3.830-3.835 at 32K. Below 12K keys a whole row is fewer than
+     * {@link SplitTuning#MMA_LONG_BLOCK_STEPS} steps, which changes the ring; not measured, so not taken.
+     */
+    boolean wholeRows(int maxKeys) {
+        if (!usesTensorCores(DecodeMode.DENSE) || tuning.persistent(DecodeMode.DENSE, shape.headDim())
+                || shape.headDim() != 128 || maxKeys < WHOLE_ROW_MIN_KEYS || maxKeys > WHOLE_ROW_MAX_KEYS) {
+            return false;
+        }
+        int stages = tuning.mmaStages(ceilDiv(maxKeys, MmaDecodeKernel.BLOCK_KEYS), false);
+        long slots = (long) smCount * MmaDecodeKernel.blocksPerSm(shape.headDim(), stages);
+        long waves = (rows() + slots - 1) / slots;
+        return waves <= 2 && rows() * 100 >= WHOLE_ROW_MIN_FILL_PERCENT * waves * slots;
+    }
+
+    private static int ceilDiv(int a, int b) {
+        return (a + b - 1) / b;
     }
 
     /** The tensor-core kernel's grid target for an FMA-kernel target of {@code target} blocks per SM. */

@@ -40,6 +40,18 @@ public final class MmaDecodeKernel {
     /** Keys a block takes per step. */
     public static final int BLOCK_KEYS = WARPS * WARP_KEYS;
 
+    /** Shared memory of an sm_90 SM, and what the driver reserves per resident block. */
+    static final int SM_SHARED_BYTES = 228 * 1024;
+    static final int BLOCK_RESERVED_BYTES = 1024;
+    /** Blocks per SM the registers allow ({@code minBlocksPerSm}: at most 168 registers). */
+    public static final int MAX_BLOCKS_PER_SM = 3;
+
+    /** Blocks of a launch with {@code stages} ring stages that fit on one SM (2 for d 128 with three stages). */
+    public static int blocksPerSm(int headDim, int stages) {
+        int bySharedMemory = SM_SHARED_BYTES / (dynamicSharedBytes(headDim, stages) + BLOCK_RESERVED_BYTES);
+        return Math.max(1, Math.min(MAX_BLOCKS_PER_SM, bySharedMemory));
+    }
+
     /** Head dims this kernel serves (d 256 would need 128 accumulators and a 64 KB ring stage per block). */
     public static boolean supports(int headDim) {
         return headDim == 64 || headDim == 128;
@@ -121,7 +133,7 @@ public final class MmaDecodeKernel {
      * the 4 lanes, warps merged through shared memory (reusing the ring), one partial row per head; LseMergeKernel
      * merges the splits.
      */
-    @Kernel(maxThreads = THREADS, minBlocksPerSm = 3)
+    @Kernel(maxThreads = THREADS, minBlocksPerSm = MAX_BLOCKS_PER_SM)
     public static void decodeMma(KernelContext ctx,
                                  @ReadOnly F32Buffer q, @ReadOnly I32Buffer kCache, @ReadOnly I32Buffer vCache,
                                  @ReadOnly I32Buffer keyCounts, @ReadOnly I32Buffer indices,

@@ -41,11 +41,8 @@ public final class PersistentDecodeKernel {
     public static final int THREADS = MmaDecodeKernel.THREADS;
     /** Item ids published in shared memory: the copy cursor runs at most two items ahead of the compute cursor. */
     static final int ID_SLOTS = 4;
-    /** Shared memory of an H100/H200 SM, and what each resident block reserves of it. */
-    static final int SM_SHARED_BYTES = 228 * 1024;
-    static final int BLOCK_RESERVED_BYTES = 1024;
     /** Blocks per SM the registers allow ({@code minBlocksPerSm} of the kernel: at most 168 registers). */
-    public static final int MAX_BLOCKS_PER_SM = 3;
+    public static final int MAX_BLOCKS_PER_SM = MmaDecodeKernel.MAX_BLOCKS_PER_SM;
 
     /**
      * Dynamic shared memory of a launch: {@link MmaDecodeKernel}'s ring and q fragments, then {@code stages} slots of
@@ -57,7 +54,8 @@ public final class PersistentDecodeKernel {
 
     /** Blocks that fit on one SM: shared memory ({@link #dynamicSharedBytes}) and registers. */
     public static int blocksPerSm(int headDim, int blockHeads, int stages) {
-        int bySharedMemory = SM_SHARED_BYTES / (dynamicSharedBytes(headDim, blockHeads, stages) + BLOCK_RESERVED_BYTES);
+        int bySharedMemory = MmaDecodeKernel.SM_SHARED_BYTES
+                / (dynamicSharedBytes(headDim, blockHeads, stages) + MmaDecodeKernel.BLOCK_RESERVED_BYTES);
         return Math.max(1, Math.min(MAX_BLOCKS_PER_SM, bySharedMemory));
     }
 

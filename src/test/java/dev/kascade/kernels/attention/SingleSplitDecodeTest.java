@@ -13,7 +13,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Plans of one split per row write their partial rows and LSEs straight into the output and LSE buffers and launch no
  * merge: every role (dense, layer 0, anchor, reuse) on both split kernels (FMA and tensor-core), against float64, with
- * NaN past every length ({@link DecodeCheck}), and the launch lists without their merges.
+ * NaN past every length ({@link DecodeCheck}), and the launch lists without their merges; and where dense decode's
+ * plan takes one split per row by itself ({@link GpuDecode#wholeRows}).
  */
 class SingleSplitDecodeTest {
     /** Fewest keys per split far above any row: one split everywhere. */
@@ -43,6 +44,32 @@ class SingleSplitDecodeTest {
                     names(decode.layer0Launches(fx.q, fx.kv, fx.lengths, fx.out, sets)));
             assertEquals(List.of("split_anchor_scores", "pool", "topk", "split_anchor_sparse"),
                     names(decode.anchorLaunches(fx.q, fx.kv, fx.lengths, fx.out, sets)));
+        }
+    }
+
+    @Test
+    void denseTakesWholeRowsWhereTheyFillOneOrTwoWaves() {
+        // 132 SMs, d 128: a whole-row block has three stages, two per SM, so 264 slots; rows = batch x 8 KV heads.
+        assertEquals(1, wholeRowSplits(64, 128, SplitTuning.DEFAULT, 32768), "512 rows: 1.94 waves");
+        assertEquals(1, wholeRowSplits(64, 128, SplitTuning.DEFAULT, 16384), "16K");
+        assertEquals(1, wholeRowSplits(64, 128, SplitTuning.DEFAULT, 65536), "64K");
+        assertEquals(1, wholeRowSplits(32, 128, SplitTuning.DEFAULT, 32768), "256 rows: 0.97 waves");
+        assertEquals(1, wholeRowSplits(66, 128, SplitTuning.DEFAULT, 32768), "528 rows: 2 waves");
+        assertTrue(wholeRowSplits(64, 128, SplitTuning.DEFAULT, 131072) > 1, "128K: the split plan is faster");
+        assertTrue(wholeRowSplits(64, 128, SplitTuning.DEFAULT, 8192) > 1, "8K: two stages, not measured");
+        assertTrue(wholeRowSplits(60, 128, SplitTuning.DEFAULT, 32768) > 1, "480 rows: 91% of two waves");
+        assertTrue(wholeRowSplits(128, 128, SplitTuning.DEFAULT, 32768) > 1, "1024 rows: four waves");
+        assertTrue(wholeRowSplits(64, 64, SplitTuning.DEFAULT, 32768) > 1, "d 64: not measured");
+        assertTrue(wholeRowSplits(64, 128, SplitTuning.DEFAULT.withTensorCores(false), 32768) > 1, "FMA kernel");
+        assertTrue(wholeRowSplits(64, 128, SplitTuning.DEFAULT.withPersistent(true), 32768) > 1, "persistent");
+    }
+
+    /** Dense decode's splits for rows of {@code maxKeys} keys (32 query / 8 KV heads, 132 SMs, the default plan). */
+    private static int wholeRowSplits(int batch, int headDim, SplitTuning tuning, int maxKeys) {
+        try (GpuDecode decode = new GpuDecode((kernel, config, args) -> { }, new DecodeShape(batch, 32, 8, headDim, 64),
+                Budget.PAPER, SplitPlan.H200_SM_COUNT, SplitPlan.DEFAULT_BLOCKS_PER_SM,
+                SplitPlan.DEFAULT_MIN_KEYS_PER_SPLIT, tuning)) {
+            return decode.plan(maxKeys).splits();
         }
     }
 
