@@ -90,6 +90,7 @@ public final class CudaDriver {
         m.put("cuFuncGetAttribute", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS));
         m.put("cuLaunchKernel", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT,
                 JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, ADDRESS));
+        m.put("cuLaunchKernelEx", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS));
         m.put("cuMemAlloc_v2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG));
         m.put("cuMemFree_v2", FunctionDescriptor.of(JAVA_INT, JAVA_LONG));
         m.put("cuMemcpyHtoD_v2", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, ADDRESS, JAVA_LONG));
@@ -125,7 +126,7 @@ public final class CudaDriver {
     private final MethodHandle cuInit, cuDriverGetVersion, cuDeviceGetCount, cuDeviceGet, cuDeviceGetName,
             cuDeviceTotalMem, cuDeviceGetAttribute, cuDevicePrimaryCtxRetain, cuDevicePrimaryCtxRelease,
             cuCtxSetCurrent, cuCtxSynchronize, cuModuleLoadDataEx, cuModuleGetFunction, cuModuleUnload,
-            cuFuncSetAttribute, cuFuncGetAttribute, cuLaunchKernel, cuMemAlloc, cuMemFree, cuMemcpyHtoD,
+            cuFuncSetAttribute, cuFuncGetAttribute, cuLaunchKernel, cuLaunchKernelEx, cuMemAlloc, cuMemFree, cuMemcpyHtoD,
             cuMemcpyDtoH, cuMemcpyDtoD, cuMemcpyHtoDAsync, cuMemcpyDtoHAsync, cuMemcpyDtoDAsync, cuMemsetD8,
             cuMemGetInfo, cuMemHostAlloc, cuMemFreeHost, cuMemHostRegister, cuMemHostUnregister, cuStreamCreate,
             cuStreamDestroy, cuStreamSynchronize, cuEventCreate, cuEventRecord, cuEventSynchronize,
@@ -156,6 +157,7 @@ public final class CudaDriver {
         cuFuncSetAttribute = bind(lookup, "cuFuncSetAttribute");
         cuFuncGetAttribute = bind(lookup, "cuFuncGetAttribute");
         cuLaunchKernel = bind(lookup, "cuLaunchKernel");
+        cuLaunchKernelEx = bind(lookup, "cuLaunchKernelEx");
         cuMemAlloc = bind(lookup, "cuMemAlloc_v2");
         cuMemFree = bind(lookup, "cuMemFree_v2");
         cuMemcpyHtoD = bind(lookup, "cuMemcpyHtoD_v2");
@@ -416,6 +418,44 @@ public final class CudaDriver {
         if (rc != 0) {
             check(rc, "cuLaunchKernel(grid " + gridX + "x" + gridY + "x" + gridZ + ", block " + blockX + "x" + blockY
                     + "x" + blockZ + ", " + sharedBytes + " B dynamic shared)");
+        }
+    }
+
+    /** {@code CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION}. */
+    static final int LAUNCH_ATTR_PROGRAMMATIC_STREAM_SERIALIZATION = 6;
+    /**
+     * {@code CUlaunchConfig}: grid x, y, z, block x, y, z, dynamic shared bytes (7 x u32, then 4 bytes of padding),
+     * the stream, the attribute array, the attribute count (u32, padded to 8): 56 bytes.
+     */
+    static final long LAUNCH_CONFIG_BYTES = 56;
+    static final long LAUNCH_CONFIG_STREAM = 32, LAUNCH_CONFIG_ATTRS = 40, LAUNCH_CONFIG_NUM_ATTRS = 48;
+    /** {@code CUlaunchAttribute}: the id (u32), 4 bytes of padding, a 64-byte value union: 72 bytes. */
+    static final long LAUNCH_ATTRIBUTE_BYTES = 72, LAUNCH_ATTRIBUTE_VALUE = 8;
+
+    /**
+     * Enqueues a kernel that may start before the kernel ahead of it in the stream has finished
+     * ({@code cuLaunchKernelEx} with programmatic stream serialization, CUDA 12, compute capability 9.0+): its blocks
+     * must wait ({@code griddepcontrol.wait}) before reading that kernel's results. Otherwise as {@link #launchKernel}.
+     */
+    public void launchKernelEarly(long function, int gridX, int gridY, int gridZ, int blockX, int blockY, int blockZ,
+                                  int sharedBytes, long stream, MemorySegment params) {
+        int rc;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment attr = arena.allocate(LAUNCH_ATTRIBUTE_BYTES, 8);
+            attr.set(JAVA_INT, 0, LAUNCH_ATTR_PROGRAMMATIC_STREAM_SERIALIZATION);
+            attr.set(JAVA_INT, LAUNCH_ATTRIBUTE_VALUE, 1); // programmaticStreamSerializationAllowed
+            MemorySegment config = arena.allocate(LAUNCH_CONFIG_BYTES, 8);
+            int[] dims = {gridX, gridY, gridZ, blockX, blockY, blockZ, sharedBytes};
+            for (int i = 0; i < dims.length; i++) config.set(JAVA_INT, 4L * i, dims[i]);
+            config.set(JAVA_LONG, LAUNCH_CONFIG_STREAM, stream);
+            config.set(ADDRESS, LAUNCH_CONFIG_ATTRS, attr);
+            config.set(JAVA_INT, LAUNCH_CONFIG_NUM_ATTRS, 1);
+            rc = invoke(() -> (int) cuLaunchKernelEx.invokeExact(config, MemorySegment.ofAddress(function), params,
+                    MemorySegment.NULL));
+        }
+        if (rc != 0) {
+            check(rc, "cuLaunchKernelEx(grid " + gridX + "x" + gridY + "x" + gridZ + ", block " + blockX + "x" + blockY
+                    + "x" + blockZ + ", " + sharedBytes + " B dynamic shared, early launch)");
         }
     }
 

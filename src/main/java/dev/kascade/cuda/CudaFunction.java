@@ -73,13 +73,22 @@ public final class CudaFunction {
         long s = stream == null ? 0L : stream.handle();
         MemorySegment prepared = params.prepared();
         if (prepared != null) {
-            context.driver().launchKernel(handle, config.gridX(), config.gridY(), config.gridZ(), config.blockX(),
-                    config.blockY(), 1, config.dynamicSharedBytes(), s, prepared);
+            enqueue(config, s, prepared);
             return;
         }
         try (Arena arena = Arena.ofConfined()) { // the driver copies the arguments during the call
+            enqueue(config, s, params.write(arena));
+        }
+    }
+
+    /** cuLaunchKernel, or cuLaunchKernelEx where the launch is early and the GPU supports it (Hopper and later). */
+    private void enqueue(LaunchConfig config, long stream, MemorySegment params) {
+        if (config.earlyLaunch() && context.info().ccMajor() >= 9) {
+            context.driver().launchKernelEarly(handle, config.gridX(), config.gridY(), config.gridZ(), config.blockX(),
+                    config.blockY(), 1, config.dynamicSharedBytes(), stream, params);
+        } else {
             context.driver().launchKernel(handle, config.gridX(), config.gridY(), config.gridZ(), config.blockX(),
-                    config.blockY(), 1, config.dynamicSharedBytes(), s, params.write(arena));
+                    config.blockY(), 1, config.dynamicSharedBytes(), stream, params);
         }
     }
 

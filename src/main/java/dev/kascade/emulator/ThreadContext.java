@@ -158,6 +158,16 @@ final class ThreadContext extends KernelContext {
     }
 
     @Override
+    public void gridDependencyWait() {
+        // kernels run one after the other on the CPU
+    }
+
+    @Override
+    public void launchDependents() {
+        // kernels run one after the other on the CPU
+    }
+
+    @Override
     public void prefetchL2(I32Buffer src, long index, int bytes) {
         if (index % 4 != 0 || bytes <= 0 || bytes % 16 != 0 || index < 0 || index + bytes / 4 > src.length()) {
             throw new IllegalArgumentException("prefetchL2: words " + index + " .. " + (index + bytes / 4L)

@@ -163,6 +163,22 @@ public abstract class KernelContext {
      */
     public abstract void prefetchL2(I32Buffer src, long index, int bytes);
 
+    /**
+     * Waits until the kernel queued ahead of this one has finished and its writes are visible. Needed, before the
+     * first read of that kernel's results, by kernels launched with {@link LaunchConfig#earlyLaunch()}; returns at
+     * once otherwise. GPU: {@code griddepcontrol.wait} (sm_90; nothing on sm_80). CPU: no-op (kernels run one after
+     * the other).
+     */
+    public abstract void gridDependencyWait();
+
+    /**
+     * Lets the kernel queued after this one, if it was launched early, start its blocks once every block of this
+     * kernel has called this (or ended); it says nothing about this kernel's writes, which the next kernel waits for
+     * with {@link #gridDependencyWait()}. GPU: {@code griddepcontrol.launch_dependents} (sm_90; nothing on sm_80).
+     * CPU: no-op.
+     */
+    public abstract void launchDependents();
+
     /** Closes the calling thread's current group of {@link #cpAsync16} copies. GPU: {@code cp.async.commit_group}. */
     public abstract void cpAsyncCommit();
 

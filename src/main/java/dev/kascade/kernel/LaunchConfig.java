@@ -3,9 +3,21 @@ package dev.kascade.kernel;
 /**
  * Launch geometry of one kernel: a grid of blocks (x, y, z), threads per block (x, y) and the bytes of
  * dynamic shared memory. Shared by the CPU emulator and the CUDA launcher so both run the same geometry.
+ *
+ * <p>{@code earlyLaunch}: on a GPU that supports it (compute capability 9.0+), the kernel may be launched before the
+ * kernel queued ahead of it has finished (CUDA's programmatic dependent launch), so its blocks are resident when that
+ * kernel's last blocks end instead of a launch latency later. Such a kernel must call
+ * {@link KernelContext#gridDependencyWait()} before it reads anything the kernel ahead wrote. The CPU devices run
+ * kernels one after the other and ignore it.
  */
-public record LaunchConfig(int gridX, int gridY, int gridZ, int blockX, int blockY, int dynamicSharedBytes) {
+public record LaunchConfig(int gridX, int gridY, int gridZ, int blockX, int blockY, int dynamicSharedBytes,
+                           boolean earlyLaunch) {
     public static final int MAX_THREADS_PER_BLOCK = 1024;
+
+    /** A launch that starts after the kernel ahead of it has finished. */
+    public LaunchConfig(int gridX, int gridY, int gridZ, int blockX, int blockY, int dynamicSharedBytes) {
+        this(gridX, gridY, gridZ, blockX, blockY, dynamicSharedBytes, false);
+    }
 
     public LaunchConfig {
         if (gridX <= 0 || gridY <= 0 || gridZ <= 0) {
@@ -26,7 +38,12 @@ public record LaunchConfig(int gridX, int gridY, int gridZ, int blockX, int bloc
     }
 
     public LaunchConfig withDynamicShared(int bytes) {
-        return new LaunchConfig(gridX, gridY, gridZ, blockX, blockY, bytes);
+        return new LaunchConfig(gridX, gridY, gridZ, blockX, blockY, bytes, earlyLaunch);
+    }
+
+    /** This geometry, launched early (see the class comment). */
+    public LaunchConfig withEarlyLaunch() {
+        return new LaunchConfig(gridX, gridY, gridZ, blockX, blockY, dynamicSharedBytes, true);
     }
 
     public int threadsPerBlock() {

@@ -29,9 +29,12 @@ import java.util.function.Consumer;
  * the kernel on the fake device memory.
  */
 public final class FakeCudaDriver implements AutoCloseable {
-    /** A recorded {@code cuLaunchKernel}; {@code params} is only readable inside the {@link #onLaunch} hook. */
+    /**
+     * A recorded {@code cuLaunchKernel} or {@code cuLaunchKernelEx} ({@code early}: with programmatic stream
+     * serialization); {@code params} is only readable inside the {@link #onLaunch} hook.
+     */
     public record Launch(String function, int gridX, int gridY, int gridZ, int blockX, int blockY, int blockZ,
-                         int sharedBytes, MemorySegment params) {
+                         int sharedBytes, MemorySegment params, boolean early) {
         /** The {@code i}-th parameter's storage, {@code bytes} long. */
         public MemorySegment param(int i, int bytes) {
             return params.reinterpret(8L * (i + 1)).getAtIndex(ADDRESS, i).reinterpret(bytes);
@@ -323,20 +326,40 @@ public final class FakeCudaDriver implements AutoCloseable {
 
     int cuLaunchKernel(MemorySegment fn, int gx, int gy, int gz, int bx, int by, int bz, int shared,
                        MemorySegment stream, MemorySegment params, MemorySegment extra) {
-        return call("cuLaunchKernel", () -> {
-            String name = functions.get(fn.address());
-            if (name == null) return 400; // CUDA_ERROR_INVALID_HANDLE
-            Integer optIn = funcAttributes.get(name + "#" + CudaDriver.FUNC_ATTR_MAX_DYNAMIC_SHARED_SIZE_BYTES);
-            // like the driver: static + dynamic above 48 KB needs the dynamic part opted in
-            int statics = staticSharedBytes.getOrDefault(name, 0);
-            if (shared > 0 && shared + statics > 48 * 1024 && (optIn == null || optIn < shared)) return INVALID_VALUE;
-            Launch l = new Launch(name, gx, gy, gz, bx, by, bz, shared, params);
-            synchronized (this) {
-                launches.add(l);
+        return call("cuLaunchKernel", () -> launch(fn, gx, gy, gz, bx, by, bz, shared, params, false));
+    }
+
+    /** Reads {@code CUlaunchConfig} and its attributes at the offsets of the CUDA 12 headers, then launches. */
+    int cuLaunchKernelEx(MemorySegment config, MemorySegment fn, MemorySegment params, MemorySegment extra) {
+        return call("cuLaunchKernelEx", () -> {
+            MemorySegment c = config.reinterpret(56);
+            int numAttrs = c.get(JAVA_INT, 48);
+            MemorySegment attrs = c.get(ADDRESS, 40).reinterpret(72L * numAttrs);
+            boolean early = false;
+            for (int i = 0; i < numAttrs; i++) {
+                int id = attrs.get(JAVA_INT, 72L * i);
+                if (id != 6) return INVALID_VALUE; // only programmatic stream serialization is expected
+                early |= attrs.get(JAVA_INT, 72L * i + 8) != 0;
             }
-            kernelHook.accept(l);
-            return 0;
+            return launch(fn, c.get(JAVA_INT, 0), c.get(JAVA_INT, 4), c.get(JAVA_INT, 8), c.get(JAVA_INT, 12),
+                    c.get(JAVA_INT, 16), c.get(JAVA_INT, 20), c.get(JAVA_INT, 24), params, early);
         });
+    }
+
+    private int launch(MemorySegment fn, int gx, int gy, int gz, int bx, int by, int bz, int shared,
+                       MemorySegment params, boolean early) {
+        String name = functions.get(fn.address());
+        if (name == null) return 400; // CUDA_ERROR_INVALID_HANDLE
+        Integer optIn = funcAttributes.get(name + "#" + CudaDriver.FUNC_ATTR_MAX_DYNAMIC_SHARED_SIZE_BYTES);
+        // like the driver: static + dynamic above 48 KB needs the dynamic part opted in
+        int statics = staticSharedBytes.getOrDefault(name, 0);
+        if (shared > 0 && shared + statics > 48 * 1024 && (optIn == null || optIn < shared)) return INVALID_VALUE;
+        Launch l = new Launch(name, gx, gy, gz, bx, by, bz, shared, params, early);
+        synchronized (this) {
+            launches.add(l);
+        }
+        kernelHook.accept(l);
+        return 0;
     }
 
     int cuMemAlloc_v2(MemorySegment ptr, long bytes) {

@@ -5,6 +5,7 @@ import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -56,6 +57,41 @@ class KernelParamsTest {
             for (int i = 0; i < 5; i++) {
                 assertEquals(0, ptrs.getAtIndex(ADDRESS, i).address() % 8, "slot " + i + " is 8-byte aligned");
             }
+        }
+    }
+
+    @Test
+    void anEarlyLaunchGoesThroughCuLaunchKernelExWithProgrammaticSerializationOnHopper() {
+        // The fake reads CUlaunchConfig and CUlaunchAttribute at the CUDA 12 headers' offsets; arguments still arrive.
+        long[] seen = new long[1];
+        fake.onLaunch(l -> seen[0] = l.param(2, 8).get(JAVA_LONG, 0));
+        try (CudaModule m = ctx.loadModule("// fake", 1024); DeviceMemory x = ctx.allocate(64); DeviceMemory y = ctx.allocate(64)) {
+            CudaFunction f = m.function("k");
+            KernelParams p = KernelParams.marshal("k", PARAMS, new Object[] {x, 7, 2.5f, 11L, false, y});
+            f.launch(new LaunchConfig(5, 3, 2, 96, 1, 4096).withEarlyLaunch(), p, null);
+            f.launch(new LaunchConfig(5, 3, 2, 96, 1, 4096), p, null);
+            List<FakeCudaDriver.Launch> ls = fake.launches();
+            FakeCudaDriver.Launch early = ls.get(0);
+            assertEquals(List.of(5, 3, 2, 96, 1, 1, 4096), List.of(early.gridX(), early.gridY(), early.gridZ(),
+                    early.blockX(), early.blockY(), early.blockZ(), early.sharedBytes()));
+            assertTrue(early.early(), "cuLaunchKernelEx with programmatic stream serialization");
+            assertFalse(ls.get(1).early(), "a plain launch");
+            assertEquals(1, fake.calls("cuLaunchKernelEx"));
+            assertEquals(1, fake.calls("cuLaunchKernel"));
+            assertEquals(11L, seen[0]);
+        }
+    }
+
+    @Test
+    void anEarlyLaunchIsAPlainOneBeforeHopper() {
+        ctx.close();
+        fake.computeCapability(8);
+        ctx = CudaContext.open(fake.driver(), 0);
+        try (CudaModule m = ctx.loadModule("// fake", 1024); DeviceMemory x = ctx.allocate(64); DeviceMemory y = ctx.allocate(64)) {
+            m.function("k").launch(new LaunchConfig(1, 1, 1, 32, 1, 0).withEarlyLaunch(),
+                    KernelParams.marshal("k", PARAMS, new Object[] {x, 7, 2.5f, 11L, false, y}), null);
+            assertFalse(fake.launches().getFirst().early());
+            assertEquals(0, fake.calls("cuLaunchKernelEx"));
         }
     }
 

@@ -234,6 +234,7 @@ public final class PtxPrinter {
                 yield "cp.async.cg.shared.global\t" + addr(u[0], cp.dstOffset()) + ", " + addr(u[1], cp.srcOffset()) + ", 16";
             }
             case PREFETCH_L2 -> "cp.async.bulk.prefetch.L2.global\t" + addr(u[0], (Long) i.attr) + ", " + o(u[1]);
+            case GRID_DEP -> (target == PtxTarget.SM_90 ? "" : "// (sm_90 only) ") + "griddepcontrol." + i.attr;
             case CP_ASYNC_COMMIT -> "cp.async.commit_group";
             case CP_ASYNC_WAIT -> "cp.async.wait_group\t" + i.attr;
             case UNPACK -> "mov.b32\t{" + name(i.defs[0]) + ", " + name(i.defs[1]) + "}, " + o(u[0]);

@@ -202,6 +202,12 @@ final class Intrinsics {
                 c.effect(Op.PREFETCH_L2, src.off, src.base, arg(a[2]));
                 return null;
             }
+            case "gridDependencyWait()V":
+                c.effect(Op.GRID_DEP, "wait");
+                return null;
+            case "launchDependents()V":
+                c.effect(Op.GRID_DEP, "launch_dependents");
+                return null;
             case "cpAsyncCommit()V":
                 c.effect(Op.CP_ASYNC_COMMIT, null);
                 return null;

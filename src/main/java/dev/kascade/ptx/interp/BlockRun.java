@@ -337,6 +337,7 @@ final class BlockRun {
                 yield Long.MIN_VALUE;
             }
             case CP_ASYNC_COMMIT, CP_ASYNC_WAIT -> Long.MIN_VALUE; // the copy above completed at once
+            case GRID_DEP -> Long.MIN_VALUE; // launches run one after the other here
             case UNPACK -> {
                 set(t, i.defs[1], a >>> 16 & 0xFFFF);
                 yield a & 0xFFFF;

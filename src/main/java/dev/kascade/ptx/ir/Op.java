@@ -67,6 +67,8 @@ public enum Op {
     CP_ASYNC(false),
     /** {@code cp.async.bulk.prefetch.L2.global}; attr is the address offset (Long); uses are the address and the size. */
     PREFETCH_L2(false),
+    /** {@code griddepcontrol.<attr>}; attr is wait or launch_dependents (sm_90; a comment on sm_80). */
+    GRID_DEP(false),
     /** {@code cp.async.commit_group}. */
     CP_ASYNC_COMMIT(false),
     /** {@code cp.async.wait_group N}; attr is N (Integer). */

@@ -65,6 +65,8 @@ class JvmVersusIrTest {
         @Override public void cpAsync16(int[] s, int i, dev.kascade.kernel.I32Buffer b, long j) { throw new UnsupportedOperationException(); }
         @Override public void cpAsync16(int[] s, int i, dev.kascade.kernel.F32Buffer b, long j) { throw new UnsupportedOperationException(); }
         @Override public void prefetchL2(dev.kascade.kernel.I32Buffer b, long j, int n) { throw new UnsupportedOperationException(); }
+        @Override public void gridDependencyWait() { throw new UnsupportedOperationException(); }
+        @Override public void launchDependents() { throw new UnsupportedOperationException(); }
         @Override public void cpAsyncCommit() { throw new UnsupportedOperationException(); }
         @Override public void cpAsyncWait(int n) { throw new UnsupportedOperationException(); }
     }
