@@ -59,6 +59,8 @@ public final class GpuDecode implements AutoCloseable {
     private final int minKeysPerSplit;
     private final float qScale;
     private final SplitTuning tuning;
+    /** Whether a role's second and later kernels are launched early ({@link #chained}). */
+    private final boolean earlyLaunch = SplitTuning.booleanProperty("kascade.decode.earlyLaunch", true);
     private final Arena arena = Arena.ofShared();
     private final F32Buffer partialOut;
     private final F32Buffer partialLse;
@@ -304,7 +306,7 @@ public final class GpuDecode implements AutoCloseable {
         SplitPlan plan = plan(DecodeMode.DENSE, maxLength, blocksPerSm);
         List<KernelLaunch> launches = new ArrayList<>();
         launches.addAll(attend(DecodeMode.DENSE, plan, q, kv, lengths, noIndices, identityMap, 1, out));
-        return launches;
+        return chained(launches);
     }
 
     /** {@link #layer0}'s launches: split_layer0, merge, pool, topk. {@code sets} count as filled once they ran. */
@@ -331,7 +333,7 @@ public final class GpuDecode implements AutoCloseable {
                 ? max(read(sets.counts()))
                 : checkIndexSets(sets, lengths, headMapRow);
         for (int g = 0; g < shape.kvHeads(); g++) headMap.set(g, headMapRow[g]);
-        return sparse(DecodeMode.SPARSE, q, kv, sets, headMap, maxCount, out);
+        return chained(sparse(DecodeMode.SPARSE, q, kv, sets, headMap, maxCount, out));
     }
 
     private List<KernelLaunch> buildLayer0(F32Buffer q, KvLayer kv, I32Buffer lengths, F32Buffer out, IndexSets sets) {
@@ -343,7 +345,7 @@ public final class GpuDecode implements AutoCloseable {
         List<KernelLaunch> launches = new ArrayList<>();
         launches.addAll(attend(DecodeMode.LAYER0, plan, q, kv, lengths, noIndices, identityMap, 1, out));
         launches.addAll(select(lengths, maxLength, sets, budgets));
-        return launches;
+        return chained(launches);
     }
 
     private List<KernelLaunch> buildAnchor(F32Buffer q, KvLayer kv, I32Buffer lengths, F32Buffer out, IndexSets sets) {
@@ -356,7 +358,23 @@ public final class GpuDecode implements AutoCloseable {
         launches.addAll(attend(DecodeMode.ANCHOR_SCORES, plan, q, kv, lengths, noIndices, identityMap, 1, noOutput));
         launches.addAll(select(lengths, maxLength, sets, budgets));
         launches.addAll(sparse(DecodeMode.ANCHOR_SPARSE, q, kv, sets, identityMap, max(budgets), out));
-        return launches;
+        return chained(launches);
+    }
+
+    /**
+     * A role's launches with every one after the first launched early ({@link LaunchConfig#earlyLaunch()}): each
+     * kernel of a role reads what the one before it wrote, and every decode kernel waits for that
+     * ({@link dev.kascade.kernel.KernelContext#gridDependencyWait()}) before its first read and lets the next one start
+     * ({@link dev.kascade.kernel.KernelContext#launchDependents()}) as it begins, so on Hopper a merge, pool or top-k kernel's blocks are
+     * resident when the kernel ahead ends instead of a launch latency later. {@code kascade.decode.earlyLaunch=false}
+     * turns it off.
+     */
+    private List<KernelLaunch> chained(List<KernelLaunch> launches) {
+        if (!earlyLaunch || launches.size() < 2) return launches;
+        List<KernelLaunch> out = new ArrayList<>(launches.size());
+        out.add(launches.getFirst());
+        for (int i = 1; i < launches.size(); i++) out.add(launches.get(i).early());
+        return out;
     }
 
     private void trust(IndexSets sets, I32Buffer lengths) {

@@ -13,4 +13,8 @@ import java.lang.reflect.Method;
  * @param args   the arguments after the context, {@code @Const} values included
  */
 public record KernelLaunch(String name, Method kernel, LaunchConfig config, Object... args) {
+    /** This launch with {@link LaunchConfig#earlyLaunch()} set. */
+    public KernelLaunch early() {
+        return new KernelLaunch(name, kernel, config.withEarlyLaunch(), args);
+    }
 }

@@ -143,6 +143,8 @@ public final class MmaDecodeKernel {
                                  float qScale,
                                  @Const int headDim, @Const int blockHeads, @Const boolean kvBf16,
                                  @Const boolean writeLogits, @Const boolean sparse, @Const int stages) {
+        ctx.launchDependents(); // the role's next kernel may start its blocks (GpuDecode.chained)
+        ctx.gridDependencyWait(); // launched early: the kernel ahead has finished and its writes are visible
         int split = ctx.blockIdx();
         int headBlock = ctx.blockIdxY(); // (KV head, part of its query group)
         int b = ctx.blockIdxZ();

@@ -85,6 +85,8 @@ public final class PersistentDecodeKernel {
                                         int logitsStride, float qScale,
                                         @Const int headDim, @Const int blockHeads, @Const boolean kvBf16,
                                         @Const boolean writeLogits, @Const int stages) {
+        ctx.launchDependents(); // the role's next kernel may start its blocks (GpuDecode.chained)
+        ctx.gridDependencyWait(); // launched early: the kernel ahead has finished and its writes are visible
         int tid = ctx.threadIdx();
         int lane = ctx.laneId();
         int warp = ctx.warpId();

@@ -25,6 +25,8 @@ public final class PooledScoreKernel {
     public static void poolScores(KernelContext ctx, @ReadOnly F32Buffer logits, @ReadOnly F32Buffer lse,
                                   @ReadOnly I32Buffer lengths, F32Buffer pooled, int kvHeads, int stride,
                                   @Const int groupSize) {
+        ctx.launchDependents(); // the role's next kernel may start its blocks (GpuDecode.chained)
+        ctx.gridDependencyWait(); // launched early: the kernel ahead has finished and its writes are visible
         int g = ctx.blockIdxY();
         int b = ctx.blockIdxZ();
         int key = ctx.blockIdx() * THREADS + ctx.threadIdx();

@@ -179,7 +179,7 @@ public record SplitTuning(boolean pipelined, int asyncStages, Gather gather, boo
     }
 
     /** System property {@code name} as true or false ({@code otherwise} when unset or blank). */
-    private static boolean booleanProperty(String name, boolean otherwise) {
+    static boolean booleanProperty(String name, boolean otherwise) {
         String v = System.getProperty(name);
         if (v == null || v.isBlank()) return otherwise;
         return switch (v.trim().toLowerCase(Locale.ROOT)) {
