@@ -26,8 +26,9 @@ import java.util.function.DoubleSupplier;
  * One CUDA GPU as a {@link Device}: device copies are {@link DeviceMemory} allocations, kernels are compiled
  * through the {@link ModuleCache} for the GPU's best target, loaded once per context and launched with
  * their time measured by CUDA events. {@link #launch} waits for the kernel; {@link #submit} queues it and
- * {@link #synchronize()} waits for everything queued; {@link #enqueue} queues it without events. A fault inside a kernel surfaces as a
- * {@link CudaException} naming the kernel (or the kernels queued since the last synchronization).
+ * {@link #synchronize()} waits for everything queued; {@link #enqueue} queues it without events. A fault inside a
+ * kernel surfaces as a {@link CudaException} naming the kernel (or the kernels queued since the last
+ * synchronization).
  */
 public final class CudaDevice implements Device {
     private final CudaContext context;

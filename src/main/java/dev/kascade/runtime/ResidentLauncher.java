@@ -13,8 +13,9 @@ import java.util.function.DoubleSupplier;
 /**
  * A {@link KernelLauncher} whose buffers stay on the device: each host buffer gets one device copy (by identity)
  * on first use, filled from the host then, and kept until {@link #close()}. Launches are queued, not waited for
- * ({@link #synchronize()} waits); {@link #submit} returns the kernel's event time, {@link #launch} records none. For benchmarks and a device-side
- * decode session, where {@link CudaKernelLauncher}'s copy-per-launch would dominate.
+ * ({@link #synchronize()} waits); {@link #submit} returns the kernel's event time, {@link #launch} records none.
+ * For benchmarks and a device-side decode session, where {@link CudaKernelLauncher}'s copy-per-launch would
+ * dominate.
  *
  * <p>Host writes after the first use are not seen by the device until {@link #upload}; results are not seen by
  * the host until {@link #download}. {@link #deviceOnly} makes a copy without reading the host buffer (for

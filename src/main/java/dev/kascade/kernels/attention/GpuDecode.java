@@ -185,8 +185,8 @@ public final class GpuDecode implements AutoCloseable {
     }
 
     /**
-     * Whether dense decode takes one split per row (each block a whole row, no merge kernel): on the tensor-core kernel,
-     * d 128, rows of {@value #WHOLE_ROW_MIN_KEYS} to {@value #WHOLE_ROW_MAX_KEYS} keys, and rows that fill the
+     * Whether dense decode takes one split per row (each block a whole row, no merge kernel): on the tensor-core
+     * kernel, d 128, rows of {@value #WHOLE_ROW_MIN_KEYS} to {@value #WHOLE_ROW_MAX_KEYS} keys, and rows that fill the
      * resident blocks' one or two waves to at least {@value #WHOLE_ROW_MIN_FILL_PERCENT}% (the grid cuDNN's SDPA
      * kernel runs, one block per sequence and KV head). Measured on the H200 (bf16, 32/8/128, 2026-11-29, one call,
      * dense ms, split plan vs one split; SDPA in the same call): batch 32 (256 rows, 0.97 waves of 264) 0.500-0.511
@@ -364,9 +364,9 @@ public final class GpuDecode implements AutoCloseable {
     /**
      * A role's launches with every one after the first launched early ({@link LaunchConfig#earlyLaunch()}): each
      * kernel of a role reads what the one before it wrote, and every decode kernel waits for that
-     * ({@link dev.kascade.kernel.KernelContext#gridDependencyWait()}) before its first read and lets the next one start
-     * ({@link dev.kascade.kernel.KernelContext#launchDependents()}) as it begins, so on Hopper a merge, pool or top-k kernel's blocks are
-     * resident when the kernel ahead ends instead of a launch latency later. {@code kascade.decode.earlyLaunch=false}
+     * ({@link dev.kascade.kernel.KernelContext#gridDependencyWait()}) before its first read and lets the next one
+     * start ({@link dev.kascade.kernel.KernelContext#launchDependents()}) as it begins, so on Hopper a merge, pool or
+     * top-k kernel's blocks are resident when the kernel ahead ends instead of a launch latency later. {@code kascade.decode.earlyLaunch=false}
      * turns it off.
      */
     private List<KernelLaunch> chained(List<KernelLaunch> launches) {
