@@ -366,8 +366,10 @@ public final class GpuDecode implements AutoCloseable {
      * kernel of a role reads what the one before it wrote, and every decode kernel waits for that
      * ({@link dev.kascade.kernel.KernelContext#gridDependencyWait()}) before its first read and lets the next one
      * start ({@link dev.kascade.kernel.KernelContext#launchDependents()}) as it begins, so on Hopper a merge, pool or
-     * top-k kernel's blocks are resident when the kernel ahead ends instead of a launch latency later. {@code kascade.decode.earlyLaunch=false}
-     * turns it off.
+     * top-k kernel's blocks are resident when the kernel ahead ends instead of a launch latency later. Since every
+     * kernel waits before any memory access, reads or writes, a kernel never overlaps the memory work of any kernel
+     * ahead of it (each of those finished before the one after it passed its own wait).
+     * {@code kascade.decode.earlyLaunch=false} turns it off.
      */
     private List<KernelLaunch> chained(List<KernelLaunch> launches) {
         if (!earlyLaunch || launches.size() < 2) return launches;
