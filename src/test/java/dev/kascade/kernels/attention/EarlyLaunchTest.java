@@ -17,8 +17,9 @@ import org.junit.jupiter.api.Test;
 /**
  * Early launches (CUDA programmatic dependent launch, {@code GpuDecode.chained}): every kernel of a role after the
  * first is launched early, and every decode kernel waits for the kernel ahead before it touches global memory, so an
- * early launch can never read a result that is not there yet, nor write over what the kernel ahead reads. Correctness of the kernels themselves is checked elsewhere
- * (the CPU devices run kernels one after the other and ignore early launches); on a GPU by decode-check.
+ * early launch can never read a result that is not there yet, nor write over what the kernel ahead reads.
+ * Correctness of the kernels themselves is checked elsewhere (the CPU devices run kernels one after the other and
+ * ignore early launches); on a GPU by decode-check.
  */
 class EarlyLaunchTest {
     @Test
