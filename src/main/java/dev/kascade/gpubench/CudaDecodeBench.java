@@ -45,6 +45,8 @@ public final class CudaDecodeBench {
     /** Rotate over layer copies until this many bytes of K+V separate two reads of the same copy. */
     static final long ROTATE_BYTES = 512L << 20;
     static final int MAX_COPIES = 8;
+    /** Least host time of each role's warm-up calls ({@link #warmUp}). */
+    static final long WARMUP_NANOS = 200_000_000L;
     private static final Method FILL;
 
     static {
@@ -228,13 +230,14 @@ public final class CudaDecodeBench {
     }
 
     /**
-     * warmup + 2 x iters calls, rotating over the copies, in pairs: the first call of a pair is bracketed by two
-     * events and nothing else (as the SDPA baseline times its calls, and as a decode step runs), the second also
-     * times each kernel, which puts two more events between neighbouring kernels. Medians: the first calls' brackets,
-     * the second calls' kernel sums and each kernel's time.
+     * Warm-up calls ({@link #warmUp}), then 2 x iters calls, rotating over the copies, in pairs: the first call of a
+     * pair is bracketed by two events and nothing else (as the SDPA baseline times its calls, and as a decode step
+     * runs), the second also times each kernel, which puts two more events between neighbouring kernels. Medians: the
+     * first calls' brackets, the second calls' kernel sums and each kernel's time.
      */
     private Timed time(ResidentLauncher launcher, List<List<KernelLaunch>> copies, int warmup, int iters) {
-        int calls = warmup + 2 * iters;
+        warmUp(launcher, copies, warmup);
+        int calls = 2 * iters;
         CudaDevice cuda = device instanceof CudaDevice c ? c : null;
         List<CudaEvent> events = new ArrayList<>();
         double[] wall = new double[calls];
@@ -242,7 +245,7 @@ public final class CudaDecodeBench {
         try {
             for (int i = 0; i < calls; i++) {
                 List<KernelLaunch> launches = copies.get(i % copies.size());
-                boolean perKernel = i >= warmup && (i - warmup) % 2 == 1;
+                boolean perKernel = i % 2 == 1;
                 long t0 = System.nanoTime();
                 if (cuda != null) {
                     events.add(cuda.context().createEvent());
@@ -264,7 +267,7 @@ public final class CudaDecodeBench {
             List<KernelLaunch> names = copies.getFirst();
             double[][] perStep = new double[names.size()][iters];
             for (int n = 0; n < iters; n++) {
-                int i = warmup + 2 * n; // the bracket-only call of pair n
+                int i = 2 * n; // the bracket-only call of pair n
                 bracket[n] = cuda != null ? events.get(2 * i + 1).elapsedMillisSince(events.get(2 * i)) : wall[i];
                 double sum = 0;
                 List<DoubleSupplier> ks = kernelTimes.get(i + 1);
@@ -285,6 +288,22 @@ public final class CudaDecodeBench {
         } finally {
             for (CudaEvent e : events) e.close();
         }
+    }
+
+    /**
+     * At least {@code warmup} untimed calls and at least {@link #WARMUP_NANOS} of them. Short calls (batch 1, a few
+     * kernels of 5-50 us each) timed as the first shape of a run took 7-10x longer than the same calls after other
+     * shapes (H200, 2026-11-29: dense 0.37-0.54 vs 0.054 ms at batch 1 and 32K, both builds of an A/B alike): with
+     * three warm-up calls the launch path is still cold, the host enqueues kernels more slowly than they run, and the
+     * GPU idles inside the brackets. (This warm-up has not been timed on a GPU yet.)
+     */
+    private static void warmUp(ResidentLauncher launcher, List<List<KernelLaunch>> copies, int warmup) {
+        long until = System.nanoTime() + WARMUP_NANOS;
+        for (int i = 0; i < warmup || System.nanoTime() < until; i++) {
+            for (KernelLaunch l : copies.get(i % copies.size())) launcher.launch(l.kernel(), l.config(), l.args());
+            if (i % 16 == 15) launcher.synchronize(); // a bounded queue: the clock above is the host's
+        }
+        launcher.synchronize();
     }
 
     static double median(double[] v) {
