@@ -179,7 +179,7 @@ public final class GpuDecode implements AutoCloseable {
     private SplitPlan plan(DecodeMode mode, int maxKeys, int target) {
         int blocks = usesTensorCores(mode) ? mmaTarget(target) : target;
         if (mode == DecodeMode.DENSE && wholeRows(maxKeys)) {
-            return SplitPlan.choose((int) rows(), maxKeys, shape.headDim(), smCount, 1, maxKeys);
+            return wholeRowPlan(maxKeys);
         }
         return SplitPlan.choose((int) rows(), maxKeys, shape.headDim(), smCount, blocks, minKeysPerSplit);
     }
@@ -203,14 +203,20 @@ public final class GpuDecode implements AutoCloseable {
                 || shape.headDim() != 128 || maxKeys < WHOLE_ROW_MIN_KEYS || maxKeys > WHOLE_ROW_MAX_KEYS) {
             return false;
         }
-        int stages = tuning.mmaStages(ceilDiv(maxKeys, MmaDecodeKernel.BLOCK_KEYS), false);
+        int stages = mmaStages(DecodeMode.DENSE, wholeRowPlan(maxKeys));
         long slots = (long) smCount * MmaDecodeKernel.blocksPerSm(shape.headDim(), stages);
-        long waves = (rows() + slots - 1) / slots;
+        long waves = Math.ceilDiv(rows(), slots);
         return waves <= 2 && rows() * 100 >= WHOLE_ROW_MIN_FILL_PERCENT * waves * slots;
     }
 
-    private static int ceilDiv(int a, int b) {
-        return (a + b - 1) / b;
+    /** One split per row of at most {@code maxKeys} keys. */
+    private SplitPlan wholeRowPlan(int maxKeys) {
+        return SplitPlan.choose((int) rows(), maxKeys, shape.headDim(), smCount, 1, maxKeys);
+    }
+
+    /** Ring stages of the tensor-core kernel on {@code plan}: strided splits, about keysPerSplit / BLOCK_KEYS steps. */
+    private int mmaStages(DecodeMode mode, SplitPlan plan) {
+        return tuning.mmaStages(plan.keysPerSplit() / MmaDecodeKernel.BLOCK_KEYS, mode.sparse());
     }
 
     /** The tensor-core kernel's grid target for an FMA-kernel target of {@code target} blocks per SM. */
@@ -406,8 +412,7 @@ public final class GpuDecode implements AutoCloseable {
         KernelLaunch split;
         int mergeStep; // the merge's split size: strided splits (tensor-core kernels) step BLOCK_KEYS apart
         if (usesTensorCores(mode)) {
-            // steps per block: the splits are strided, so a block takes about keysPerSplit / BLOCK_KEYS steps
-            int stages = tuning.mmaStages(plan.keysPerSplit() / MmaDecodeKernel.BLOCK_KEYS, mode.sparse());
+            int stages = mmaStages(mode, plan);
             if (tuning.persistent(mode, shape.headDim())) {
                 split = new KernelLaunch(name, SPLIT_PERSISTENT,
                         new LaunchConfig(persistentGrid(plan, stages), 1, 1, PersistentDecodeKernel.THREADS, 1,
