@@ -48,7 +48,12 @@ public final class MmaDecodeKernel {
 
     /** Blocks of a launch with {@code stages} ring stages that fit on one SM (2 for d 128 with three stages). */
     public static int blocksPerSm(int headDim, int stages) {
-        int bySharedMemory = SM_SHARED_BYTES / (dynamicSharedBytes(headDim, stages) + BLOCK_RESERVED_BYTES);
+        return residentBlocks(dynamicSharedBytes(headDim, stages));
+    }
+
+    /** Blocks of this kernel's shape (or the persistent kernel's) that fit on one SM with that much dynamic shared. */
+    static int residentBlocks(int dynamicSharedBytes) {
+        int bySharedMemory = SM_SHARED_BYTES / (dynamicSharedBytes + BLOCK_RESERVED_BYTES);
         return Math.max(1, Math.min(MAX_BLOCKS_PER_SM, bySharedMemory));
     }
 
@@ -143,8 +148,7 @@ public final class MmaDecodeKernel {
                                  float qScale,
                                  @Const int headDim, @Const int blockHeads, @Const boolean kvBf16,
                                  @Const boolean writeLogits, @Const boolean sparse, @Const int stages) {
-        ctx.launchDependents(); // the role's next kernel may start its blocks (GpuDecode.chained)
-        ctx.gridDependencyWait(); // launched early: the kernel ahead has finished and its writes are visible
+        EarlyLaunch.begin(ctx); // before any global memory access (GpuDecode.chained)
         int split = ctx.blockIdx();
         int headBlock = ctx.blockIdxY(); // (KV head, part of its query group)
         int b = ctx.blockIdxZ();

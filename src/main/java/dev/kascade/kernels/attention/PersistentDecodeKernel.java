@@ -54,9 +54,7 @@ public final class PersistentDecodeKernel {
 
     /** Blocks that fit on one SM: shared memory ({@link #dynamicSharedBytes}) and registers. */
     public static int blocksPerSm(int headDim, int blockHeads, int stages) {
-        int bySharedMemory = MmaDecodeKernel.SM_SHARED_BYTES
-                / (dynamicSharedBytes(headDim, blockHeads, stages) + MmaDecodeKernel.BLOCK_RESERVED_BYTES);
-        return Math.max(1, Math.min(MAX_BLOCKS_PER_SM, bySharedMemory));
+        return MmaDecodeKernel.residentBlocks(dynamicSharedBytes(headDim, blockHeads, stages));
     }
 
     /*
@@ -85,8 +83,7 @@ public final class PersistentDecodeKernel {
                                         int logitsStride, float qScale,
                                         @Const int headDim, @Const int blockHeads, @Const boolean kvBf16,
                                         @Const boolean writeLogits, @Const int stages) {
-        ctx.launchDependents(); // the role's next kernel may start its blocks (GpuDecode.chained)
-        ctx.gridDependencyWait(); // launched early: the kernel ahead has finished and its writes are visible
+        EarlyLaunch.begin(ctx); // before any global memory access (GpuDecode.chained)
         int tid = ctx.threadIdx();
         int lane = ctx.laneId();
         int warp = ctx.warpId();
