@@ -47,8 +47,7 @@ public final class LseMergeKernel {
                                    @ReadOnly I32Buffer keyCounts, F32Buffer out, F32Buffer lse,
                                    int qHeads, int keysPerSplit, int numSplits,
                                    @Const int headDim, @Const boolean withValues) {
-        ctx.launchDependents(); // the role's next kernel may start its blocks (GpuDecode.chained)
-        ctx.gridDependencyWait(); // launched early: the kernel ahead has finished and its writes are visible
+        EarlyLaunch.begin(ctx); // before any global memory access (GpuDecode.chained)
         int h = ctx.blockIdx();
         int b = ctx.blockIdxY();
         int t = ctx.threadIdx();

@@ -25,8 +25,7 @@ public final class PooledScoreKernel {
     public static void poolScores(KernelContext ctx, @ReadOnly F32Buffer logits, @ReadOnly F32Buffer lse,
                                   @ReadOnly I32Buffer lengths, F32Buffer pooled, int kvHeads, int stride,
                                   @Const int groupSize) {
-        ctx.launchDependents(); // the role's next kernel may start its blocks (GpuDecode.chained)
-        ctx.gridDependencyWait(); // launched early: the kernel ahead has finished and its writes are visible
+        EarlyLaunch.begin(ctx); // before any global memory access (GpuDecode.chained)
         int g = ctx.blockIdxY();
         int b = ctx.blockIdxZ();
         int key = ctx.blockIdx() * THREADS + ctx.threadIdx();

@@ -107,8 +107,7 @@ public final class SplitDecodeKernel {
                                    @Const boolean withValues, @Const boolean writeLogits, @Const boolean sparse,
                                    @Const boolean pipelined, @Const int asyncStages, @Const boolean gatherReduce,
                                    @Const boolean keptLogits) {
-        ctx.launchDependents(); // the role's next kernel may start its blocks (GpuDecode.chained)
-        ctx.gridDependencyWait(); // launched early: the kernel ahead has finished and its writes are visible
+        EarlyLaunch.begin(ctx); // before any global memory access (GpuDecode.chained)
         int split = ctx.blockIdx();
         int headBlock = ctx.blockIdxY(); // (KV head, part of its query group)
         int g = headBlock / groupParts;

@@ -55,8 +55,7 @@ public final class TopKSelectKernel {
     public static void selectTopK(KernelContext ctx, @ReadOnly F32Buffer scores, @ReadOnly I32Buffer lengths,
                                   @ReadOnly I32Buffer budgets, I32Buffer indices,
                                   int kvHeads, int scoreStride, int kMax) {
-        ctx.launchDependents(); // the role's next kernel may start its blocks (GpuDecode.chained)
-        ctx.gridDependencyWait(); // launched early: the kernel ahead has finished and its writes are visible
+        EarlyLaunch.begin(ctx); // before any global memory access (GpuDecode.chained)
         int g = ctx.blockIdx();
         int b = ctx.blockIdxY();
         int n = lengths.get(b);
