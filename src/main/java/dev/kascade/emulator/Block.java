@@ -121,6 +121,101 @@ final class Block {
         }
     }
 
+    // ---------------------------------------------------------------- transaction barriers (mbarrier)
+
+    /**
+     * A transaction barrier in the block's shared memory: a phase completes when its {@code arrivals} arrivals have
+     * come and the bytes they announced have landed; its meeting point's generation counts completed phases.
+     */
+    private static final class TxBarrier {
+        final int arrivals;
+        final SyncPoint phases = new SyncPoint(0);
+        final List<ThreadContext> waiters = new ArrayList<>();
+        int pending;
+        long bytes;
+
+        TxBarrier(int arrivals) {
+            this.arrivals = arrivals;
+            this.pending = arrivals;
+        }
+    }
+
+    /** Transaction barriers by shared array (identity) and word index. */
+    private final Map<Object, Map<Integer, TxBarrier>> txBarriers = new java.util.IdentityHashMap<>();
+
+    void mbarrierInit(int[] shared, int index, int arrivals) {
+        lock.lock();
+        try {
+            txBarriers.computeIfAbsent(shared, k -> new HashMap<>()).put(index, new TxBarrier(arrivals));
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** An arrival with {@code bytes} announced ({@code arrive} true), or {@code -bytes} landed by a bulk copy. */
+    void mbarrierUpdate(ThreadContext t, int[] shared, int index, long bytes, boolean arrive, String op) {
+        lock.lock();
+        try {
+            TxBarrier b = txBarrier(t, shared, index, op);
+            b.bytes += bytes;
+            if (arrive && --b.pending < 0) {
+                throw fail(t, op + ": more arrivals on barrier " + index + " in one phase than the " + b.arrivals
+                        + " it was initialised with", null);
+            }
+            if (b.pending == 0 && b.bytes == 0) {
+                b.pending = b.arrivals;
+                lastProgress = System.nanoTime();
+                waiting -= b.waiters.size();
+                for (ThreadContext w : b.waiters) {
+                    waitingAt[w.linear] = null;
+                    waitingOp[w.linear] = null;
+                }
+                b.phases.generation++;
+                for (ThreadContext w : b.waiters) {
+                    LockSupport.unpark(w.thread);
+                }
+                b.waiters.clear();
+            }
+        } catch (Fail f) {
+            launch.fail(f.failure);
+            throw Abort.INSTANCE;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Waits until the phase of parity {@code parity} of barrier {@code index} is over (try_wait.parity). */
+    void mbarrierWait(ThreadContext t, int[] shared, int index, int parity, CallSite site) {
+        int gen;
+        TxBarrier b;
+        lock.lock();
+        try {
+            b = txBarrier(t, shared, index, "mbarrierWait");
+            gen = b.phases.generation;
+            if ((gen & 1) != parity) {
+                return; // that phase is over
+            }
+            b.waiters.add(t);
+            registerWait(t, b.phases, site, "mbarrierWait()");
+        } catch (Fail f) {
+            launch.fail(f.failure);
+            throw Abort.INSTANCE;
+        } finally {
+            lock.unlock();
+        }
+        park(b.phases, gen);
+    }
+
+    /** Lock held: the barrier at {@code index} of {@code shared}, which mbarrierInit must have set up. */
+    private TxBarrier txBarrier(ThreadContext t, int[] shared, int index, String op) {
+        Map<Integer, TxBarrier> byIndex = txBarriers.get(shared);
+        TxBarrier b = byIndex == null ? null : byIndex.get(index);
+        if (b == null) {
+            throw fail(t, op + ": barrier " + index + " was never set up by mbarrierInit", null);
+        }
+        return b;
+    }
+
     // ---------------------------------------------------------------- barrier
 
     void barrier(ThreadContext t, CallSite site) {

@@ -178,6 +178,60 @@ final class ThreadContext extends KernelContext {
     }
 
     @Override
+    public void mbarrierInit(int[] shared, int index, int arrivals) {
+        checkBarrier(shared, index, "mbarrierInit");
+        if (arrivals < 1) {
+            throw new IllegalArgumentException("mbarrierInit: arrivals must be >= 1 but got " + arrivals);
+        }
+        block.mbarrierInit(shared, index, arrivals);
+    }
+
+    @Override
+    public void mbarrierArriveExpect(int[] shared, int index, int bytes) {
+        checkBarrier(shared, index, "mbarrierArriveExpect");
+        if (bytes < 0) {
+            throw new IllegalArgumentException("mbarrierArriveExpect: bytes must be >= 0 but got " + bytes);
+        }
+        block.mbarrierUpdate(this, shared, index, bytes, true, "mbarrierArriveExpect");
+    }
+
+    @Override
+    public void bulkCopy(int[] shared, int index, I32Buffer src, long srcIndex, int bytes, int mbarrier) {
+        checkBarrier(shared, mbarrier, "bulkCopy");
+        if (index % 4 != 0 || srcIndex % 4 != 0 || bytes <= 0 || bytes % 16 != 0) {
+            throw new IllegalArgumentException("bulkCopy: indices " + index + " (shared) and " + srcIndex + " (global)"
+                    + " must be multiples of 4 and bytes (" + bytes + ") a positive multiple of 16 (the copy engine"
+                    + " faults otherwise)");
+        }
+        int words = bytes / 4;
+        if (srcIndex < 0 || srcIndex + words > src.length() || index < 0 || index + words > shared.length) {
+            throw new IndexOutOfBoundsException("bulkCopy: " + bytes + " bytes from word " + srcIndex + " of a "
+                    + src.length() + "-word buffer to word " + index + " of a " + shared.length + "-word shared array");
+        }
+        for (int k = 0; k < words; k++) shared[index + k] = src.get(srcIndex + k); // at once, then counted as landed
+        block.mbarrierUpdate(this, shared, mbarrier, -bytes, false, "bulkCopy");
+    }
+
+    @Override
+    public void mbarrierWait(int[] shared, int index, int parity) {
+        checkBarrier(shared, index, "mbarrierWait");
+        block.mbarrierWait(this, shared, index, parity, CallSite.current());
+    }
+
+    @Override
+    public void fenceProxyAsync() {
+        // one memory, no proxies, on the CPU
+    }
+
+    /** A barrier is two shared words, 8-byte aligned, inside the array. */
+    private static void checkBarrier(int[] shared, int index, String what) {
+        if (index % 2 != 0 || index < 0 || index + 2 > shared.length) {
+            throw new IllegalArgumentException(what + ": barrier index " + index + " must be even (8-byte aligned) and"
+                    + " leave two words inside the " + shared.length + "-word shared array");
+        }
+    }
+
+    @Override
     public void cpAsyncCommit() {
         // every copy completed when it was issued
     }

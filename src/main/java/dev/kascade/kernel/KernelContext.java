@@ -179,6 +179,51 @@ public abstract class KernelContext {
      */
     public abstract void launchDependents();
 
+    // ---------------------------------------------------------------- bulk copies and their barriers (sm_90)
+
+    /**
+     * Makes words {@code index, index + 1} of {@code shared} (8-byte aligned: {@code index} even) a transaction
+     * barrier for {@link #bulkCopy}: each of its phases completes once {@code arrivals} threads have arrived
+     * ({@link #mbarrierArriveExpect}) and every byte they announced has landed. One thread initialises it, and the
+     * threads that use it meet ({@link #syncWarp()} or {@link #barrier()}) before they do. GPU:
+     * {@code mbarrier.init.shared::cta.b64}, then {@code fence.mbarrier_init.release.cluster} so that the copy engine
+     * sees the initialised barrier. CPU: the emulator keeps the barrier's arrivals, bytes and phases itself.
+     */
+    public abstract void mbarrierInit(int[] shared, int index, int arrivals);
+
+    /**
+     * Announces {@code bytes} bytes of bulk copies that will complete on barrier {@code index} in its current phase,
+     * and arrives there (one of its {@code arrivals}). The copies may be issued before or after this call. GPU:
+     * {@code mbarrier.arrive.expect_tx.shared::cta.b64 _, [bar], bytes}. CPU: counted in the emulator's barrier.
+     */
+    public abstract void mbarrierArriveExpect(int[] shared, int index, int bytes);
+
+    /**
+     * Starts copying {@code bytes} bytes (a positive multiple of 16) from word {@code srcIndex} of {@code src} to word
+     * {@code index} of {@code shared} (both 16-byte aligned: multiples of 4) through the copy engine, with no registers
+     * held and no thread waiting; the bytes count towards barrier {@code mbarrier}'s current phase, and the shared
+     * words may be read once {@link #mbarrierWait} has seen that phase complete. GPU: {@code
+     * cp.async.bulk.shared::cluster.global.mbarrier::complete_tx::bytes [dst], [src], bytes, [bar]} (sm_90). CPU: an
+     * immediate copy whose bytes then count as landed, so a wait whose phase cannot complete (bytes announced but
+     * never copied) fails the launch instead of hanging; a read without any wait still works there, as with
+     * {@link #cpAsync16}, and only the GPU (wrong data, {@code compute-sanitizer racecheck}) shows it.
+     */
+    public abstract void bulkCopy(int[] shared, int index, I32Buffer src, long srcIndex, int bytes, int mbarrier);
+
+    /**
+     * Waits until the phase of barrier {@code index} whose parity is {@code parity} (0 or 1; phases alternate) has
+     * completed; the bulk copies counted in that phase are then visible to the calling thread. GPU: a loop on
+     * {@code mbarrier.try_wait.parity.shared::cta.b64}. CPU: blocks the emulated thread until the phase is over; a
+     * phase that can never complete fails the launch with the waiting threads' lines.
+     */
+    public abstract void mbarrierWait(int[] shared, int index, int parity);
+
+    /**
+     * Orders the calling thread's earlier shared-memory writes before later bulk copies into the same words (the
+     * copy engine is another "proxy" of the memory model). GPU: {@code fence.proxy.async.shared::cta}. CPU: no-op.
+     */
+    public abstract void fenceProxyAsync();
+
     /** Closes the calling thread's current group of {@link #cpAsync16} copies. GPU: {@code cp.async.commit_group}. */
     public abstract void cpAsyncCommit();
 

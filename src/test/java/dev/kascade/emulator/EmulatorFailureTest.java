@@ -37,6 +37,73 @@ class EmulatorFailureTest {
         }
     }
 
+    // ---------------------------------------------------------------- transaction barriers
+
+    @Kernel
+    static void bulkCopyShortOfItsAnnouncement(KernelContext ctx, @ReadOnly I32Buffer in, I32Buffer out) {
+        int[] s = ctx.sharedI32(260);
+        if (ctx.threadIdx() == 0) {
+            ctx.mbarrierInit(s, 256, 1);
+        }
+        ctx.barrier();
+        if (ctx.threadIdx() == 0) {
+            ctx.mbarrierArriveExpect(s, 256, 1024); // announces 1024 bytes, copies 512: the phase never completes
+            ctx.bulkCopy(s, 0, in, 0, 512, 256);
+        }
+        ctx.mbarrierWait(s, 256, 0);
+        out.set(ctx.threadIdx(), s[ctx.threadIdx()]);
+    }
+
+    @Test
+    void barrierPhaseThatCannotCompleteFailsInsteadOfHanging() {
+        KernelFailure f = failure("bulkCopyShortOfItsAnnouncement", LaunchConfig.of1D(1, 64), I32Buffer.allocate(ARENA, 256),
+                I32Buffer.allocate(ARENA, 64));
+        assertMentions(f, "EmulatorFailureTest.bulkCopyShortOfItsAnnouncement", "mbarrierWait()", "every live thread");
+    }
+
+    @Kernel
+    static void waitOnABarrierNeverSetUp(KernelContext ctx, I32Buffer out) {
+        int[] s = ctx.sharedI32(4);
+        ctx.mbarrierWait(s, 2, 0);
+        out.set(ctx.threadIdx(), 1);
+    }
+
+    @Test
+    void waitOnABarrierNeverSetUpFails() {
+        KernelFailure f = failure("waitOnABarrierNeverSetUp", LaunchConfig.of1D(1, 32), I32Buffer.allocate(ARENA, 32));
+        assertMentions(f, "EmulatorFailureTest.waitOnABarrierNeverSetUp", "never set up by mbarrierInit");
+    }
+
+    @Kernel
+    static void bulkCopyWaitedForByOtherWarps(KernelContext ctx, @ReadOnly I32Buffer in, I32Buffer out) {
+        int[] s = ctx.sharedI32(2 * 64 + 2);
+        int t = ctx.threadIdx();
+        if (t == 0) {
+            ctx.mbarrierInit(s, 128, 1);
+        }
+        ctx.barrier();
+        if (t == 0) {
+            ctx.mbarrierArriveExpect(s, 128, 512);
+        }
+        if (t < 2) {
+            ctx.bulkCopy(s, 64 * t, in, 64L * t, 256, 128);
+        }
+        ctx.mbarrierWait(s, 128, 0); // warps 1..3 read what lanes of warp 0 copied
+        out.set(t, s[127 - t]);
+    }
+
+    @Test
+    void bulkCopiesAreVisibleToEveryThreadAfterTheWait() {
+        I32Buffer in = I32Buffer.allocate(ARENA, 128);
+        for (int i = 0; i < 128; i++) in.set(i, 1000 + i);
+        I32Buffer out = I32Buffer.allocate(ARENA, 128);
+        Emulator.launch(Kernels.named(EmulatorFailureTest.class, "bulkCopyWaitedForByOtherWarps"), LaunchConfig.of1D(1, 128),
+                in, out);
+        for (int t = 0; t < 128; t++) {
+            org.junit.jupiter.api.Assertions.assertEquals(1000 + 127 - t, out.get(t), "thread " + t);
+        }
+    }
+
     // ---------------------------------------------------------------- divergence
 
     @Kernel

@@ -66,7 +66,8 @@ public final class CorpusCases {
                 new CorpusCase("rms_norm", CorpusCases::rmsNorm),
                 new CorpusCase("mma_bf16", (l, r, a, s) -> mma(l, r, a, s, true)),
                 new CorpusCase("mma_f16", (l, r, a, s) -> mma(l, r, a, s, false)),
-                new CorpusCase("async_copy", CorpusCases::asyncCopy));
+                new CorpusCase("async_copy", CorpusCases::asyncCopy),
+                new CorpusCase("bulk_copy", CorpusCases::bulkCopy));
     }
 
     static Method method(String name) {
@@ -233,6 +234,24 @@ public final class CorpusCases {
             }
         }
         return exactInts("async_copy", tiles + " tiles", want, out);
+    }
+
+    private static CaseResult bulkCopy(KernelLauncher l, Random r, Arena arena, int s) {
+        int tiles = 7 * s; // more tiles than blocks: every block fills both stages, and stage 0 twice
+        int words = BulkCopyKernel.TILE_WORDS;
+        int[] in = new int[tiles * words];
+        for (int i = 0; i < in.length; i++) in[i] = r.nextInt();
+        I32Buffer out = I32Buffer.allocate(arena, in.length);
+        l.launch(method("bulk_copy"), LaunchConfig.of1D(Math.max(1, tiles / 3), BulkCopyKernel.THREADS), i32(arena, in), out, tiles);
+        int[] want = new int[in.length];
+        int rowWords = BulkCopyKernel.ROW_WORDS;
+        for (int tile = 0; tile < tiles; tile++) {
+            for (int row = 0; row < BulkCopyKernel.ROWS; row++) {
+                System.arraycopy(in, tile * words + (BulkCopyKernel.ROWS - 1 - row) * rowWords, want,
+                        tile * words + row * rowWords, rowWords);
+            }
+        }
+        return exactInts("bulk_copy", tiles + " tiles", want, out);
     }
 
     private static CaseResult rowSoftmax(KernelLauncher l, Random r, Arena arena, int s) {

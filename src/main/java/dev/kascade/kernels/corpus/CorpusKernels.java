@@ -71,6 +71,8 @@ public final class CorpusKernels {
                 KernelSpec.of("mma_f16", MmaKernels.class, "mmaF16Gemm", Map.of(),
                         "f16 tensor-core GEMM, mma.sync m16n8k16"),
                 KernelSpec.of("async_copy", AsyncCopyKernel.class, "reverseChunks", Map.of(),
-                        "double-buffered tile copy: cp.async, commit/wait_group, ld.shared.v4, barriers"));
+                        "double-buffered tile copy: cp.async, commit/wait_group, ld.shared.v4, barriers"),
+                KernelSpec.of("bulk_copy", BulkCopyKernel.class, "reverseRows", Map.of(),
+                        "double-buffered tile copy: cp.async.bulk on mbarrier transaction barriers (sm_90)"));
     }
 }

@@ -1,5 +1,6 @@
 package dev.kascade.ptx.emit;
 
+import dev.kascade.ptx.PtxCompileException;
 import dev.kascade.ptx.PtxTarget;
 import dev.kascade.ptx.ir.Block;
 import dev.kascade.ptx.ir.Function;
@@ -27,6 +28,8 @@ public final class PtxPrinter {
     private final PtxTarget target;
     private final SourceText sources;
     private final StringBuilder out = new StringBuilder();
+    /** Labels of the mbarrier wait loops printed so far. */
+    private int waitLoops;
     private final Map<Reg, String> names = new HashMap<>();
     private final Map<Ty, Integer> counts = new EnumMap<>(Ty.class);
     private final Map<String, Integer> files = new LinkedHashMap<>();
@@ -235,11 +238,38 @@ public final class PtxPrinter {
             }
             case PREFETCH_L2 -> "cp.async.bulk.prefetch.L2.global\t" + addr(u[0], (Long) i.attr) + ", " + o(u[1]);
             case GRID_DEP -> (target == PtxTarget.SM_90 ? "" : "// (sm_90 only) ") + "griddepcontrol." + i.attr;
+            case MBAR_INIT -> sm90(i) + "mbarrier.init.shared::cta.b64\t" + addr(u[0], (Long) i.attr) + ", " + o(u[1])
+                    + ";\n\tfence.mbarrier_init.release.cluster";
+            case MBAR_EXPECT -> sm90(i) + "mbarrier.arrive.expect_tx.shared::cta.b64\t_, " + addr(u[0], (Long) i.attr) + ", "
+                    + o(u[1]);
+            case MBAR_WAIT -> {
+                // try_wait suspends the thread for a while inside the instruction; loop until the phase is seen
+                String label = "$Lmbar_wait" + waitLoops++;
+                String p = name(fn.reg(Ty.PRED));
+                yield sm90(i) + label + ":\n\tmbarrier.try_wait.parity.shared::cta.b64\t" + p + ", "
+                        + addr(u[0], (Long) i.attr) + ", " + o(u[1]) + ";\n\t@!" + p + " bra\t" + label;
+            }
+            case CP_BULK -> {
+                Op.BulkCopy cp = (Op.BulkCopy) i.attr;
+                yield sm90(i) + "cp.async.bulk.shared::cluster.global.mbarrier::complete_tx::bytes\t"
+                        + addr(u[0], cp.dstOffset()) + ", " + addr(u[1], cp.srcOffset()) + ", " + o(u[2]) + ", "
+                        + addr(u[3], cp.barrierOffset());
+            }
+            case FENCE_PROXY_ASYNC -> sm90(i) + "fence.proxy.async.shared::cta";
             case CP_ASYNC_COMMIT -> "cp.async.commit_group";
             case CP_ASYNC_WAIT -> "cp.async.wait_group\t" + i.attr;
             case UNPACK -> "mov.b32\t{" + name(i.defs[0]) + ", " + name(i.defs[1]) + "}, " + o(u[0]);
             case CVT_PACK -> "cvt.rn." + i.attr + ".f32\t" + dst + ", " + o(u[0]) + ", " + o(u[1]);
         };
+    }
+
+    /** Nothing (the prefix of an sm_90 instruction); on other targets the kernel is rejected. */
+    private String sm90(Insn i) {
+        if (target != PtxTarget.SM_90) {
+            throw new PtxCompileException(fn.name + ": " + i.op + " (bulk copies and transaction barriers) needs sm_90,"
+                    + " not " + target.ptxName() + " (" + i.pos.file() + ":" + i.pos.line() + ")");
+        }
+        return "";
     }
 
     private String paramType(String param) {

@@ -202,6 +202,32 @@ final class Intrinsics {
                 c.effect(Op.PREFETCH_L2, src.off, src.base, arg(a[2]));
                 return null;
             }
+            case "mbarrierInit([III)V": {
+                Addr bar = sharedAddr(a[0], arg(a[1]));
+                c.effect(Op.MBAR_INIT, bar.off, bar.base, arg(a[2]));
+                return null;
+            }
+            case "mbarrierArriveExpect([III)V": {
+                Addr bar = sharedAddr(a[0], arg(a[1]));
+                c.effect(Op.MBAR_EXPECT, bar.off, bar.base, arg(a[2]));
+                return null;
+            }
+            case "mbarrierWait([III)V": {
+                Addr bar = sharedAddr(a[0], arg(a[1]));
+                c.effect(Op.MBAR_WAIT, bar.off, bar.base, arg(a[2]));
+                return null;
+            }
+            case "bulkCopy([IILdev/kascade/kernel/I32Buffer;JII)V": {
+                if (!(a[2] instanceof Value.Buffer b)) throw c.error("bulkCopy: the source must be a kernel buffer parameter");
+                Addr dst = sharedAddr(a[0], arg(a[1]));
+                Addr src = globalAddr(b, arg(a[3]), 4);
+                Addr bar = sharedAddr(a[0], arg(a[5]));
+                c.effect(Op.CP_BULK, new Op.BulkCopy(dst.off, src.off, bar.off), dst.base, src.base, arg(a[4]), bar.base);
+                return null;
+            }
+            case "fenceProxyAsync()V":
+                c.effect(Op.FENCE_PROXY_ASYNC, null);
+                return null;
             case "gridDependencyWait()V":
                 c.effect(Op.GRID_DEP, "wait");
                 return null;

@@ -52,6 +52,31 @@ final class BlockRun {
     private final List<Thread> threads = new ArrayList<>();
     private final Map<String, Integer> sharedIndex = new HashMap<>();
     private final List<MemorySegment> shared = new ArrayList<>();
+    /** The block's transaction barriers (mbarrier) by shared address. */
+    private final Map<Long, TxBarrier> txBarriers = new HashMap<>();
+
+    /**
+     * A transaction barrier: a phase completes when its {@code arrivals} arrivals have come and the bytes they
+     * announced have landed ({@code bytes} back at 0); {@code phase} counts completed phases.
+     */
+    private static final class TxBarrier {
+        final int arrivals;
+        int pending;
+        long bytes;
+        int phase;
+
+        TxBarrier(int arrivals) {
+            this.arrivals = arrivals;
+            this.pending = arrivals;
+        }
+
+        void maybeComplete() {
+            if (pending == 0 && bytes == 0) {
+                phase++;
+                pending = arrivals;
+            }
+        }
+    }
 
     BlockRun(Function fn, LaunchConfig cfg, int[] ctaid, Map<String, Long> params, IrInterpreter.Memory mem) {
         this.fn = fn;
@@ -89,6 +114,7 @@ final class BlockRun {
             if (allDone) return;
             for (int w = 0; w * 32 < threads.size(); w++) progress |= warpCollective(w);
             progress |= barrier();
+            progress |= txBarrierWaits();
             if (!progress) {
                 Insn at = null;
                 for (Thread t : threads) if (t.waiting != null) at = t.waiting;
@@ -120,10 +146,45 @@ final class BlockRun {
                     t.waiting = i;
                     return;
                 }
+                case MBAR_WAIT -> {
+                    if (!phaseOver(t, i)) {
+                        t.waiting = i; // until other threads' arrivals and copies complete the phase
+                        return;
+                    }
+                }
                 default -> exec(t, i);
             }
             t.pc++;
         }
+    }
+
+    /** Releases the threads whose awaited barrier phase is over. */
+    private boolean txBarrierWaits() {
+        boolean progress = false;
+        for (Thread t : threads) {
+            if (t.waiting != null && t.waiting.op == Op.MBAR_WAIT && phaseOver(t, t.waiting)) {
+                t.waiting = null;
+                t.pc++;
+                progress = true;
+            }
+        }
+        return progress;
+    }
+
+    /** Whether the phase of parity {@code uses[1]} of the barrier at {@code uses[0]} is over (try_wait.parity). */
+    private boolean phaseOver(Thread t, Insn i) {
+        TxBarrier b = txBarrier(i, val(t, i.uses[0]) + (Long) i.attr);
+        return (b.phase & 1) != (int) val(t, i.uses[1]);
+    }
+
+    private TxBarrier txBarrier(Insn i, long addr) {
+        checkBarrier(i, addr);
+        TxBarrier b = txBarriers.get(addr);
+        if (b == null) {
+            throw new IllegalStateException("interpreter: " + i.op + " on shared byte " + off(Op.Space.SHARED, addr)
+                    + ", which no mbarrier.init has set up");
+        }
+        return b;
     }
 
     private boolean barrier() {
@@ -147,7 +208,7 @@ final class BlockRun {
         int from = w * 32;
         int to = Math.min(threads.size(), from + 32);
         Insn at = threads.get(from).waiting;
-        if (at == null || at.op == Op.BAR) return false;
+        if (at == null || at.op == Op.BAR || at.op == Op.MBAR_WAIT) return false;
         for (int k = from; k < to; k++) {
             Thread t = threads.get(k);
             if (t.done) throw IrInterpreter.divergence(at, "warp collective with exited lanes");
@@ -337,6 +398,31 @@ final class BlockRun {
                 yield Long.MIN_VALUE;
             }
             case CP_ASYNC_COMMIT, CP_ASYNC_WAIT -> Long.MIN_VALUE; // the copy above completed at once
+            case CP_BULK -> {
+                int bytes = (int) val(t, u[2]);
+                copyBulk(i, a, b, bytes); // at once; its bytes then count towards the barrier's phase
+                TxBarrier bar = txBarrier(i, val(t, u[3]) + ((Op.BulkCopy) i.attr).barrierOffset());
+                bar.bytes -= bytes;
+                bar.maybeComplete();
+                yield Long.MIN_VALUE;
+            }
+            case MBAR_INIT -> {
+                checkBarrier(i, a + (Long) i.attr);
+                if (b < 1) throw new IllegalStateException("interpreter: mbarrier.init with " + b + " arrivals");
+                txBarriers.put(a + (Long) i.attr, new TxBarrier((int) b));
+                yield Long.MIN_VALUE;
+            }
+            case MBAR_EXPECT -> {
+                TxBarrier bar = txBarrier(i, a + (Long) i.attr);
+                bar.bytes += b;
+                if (--bar.pending < 0) {
+                    throw new IllegalStateException("interpreter: more arrivals on an mbarrier phase than its "
+                            + bar.arrivals);
+                }
+                bar.maybeComplete();
+                yield Long.MIN_VALUE;
+            }
+            case FENCE_PROXY_ASYNC -> Long.MIN_VALUE;
             case GRID_DEP -> Long.MIN_VALUE; // launches run one after the other here
             case UNPACK -> {
                 set(t, i.defs[1], a >>> 16 & 0xFFFF);
@@ -550,6 +636,33 @@ final class BlockRun {
         MemorySegment to = seg(Op.Space.SHARED, dst);
         MemorySegment from = seg(Op.Space.GLOBAL, src);
         MemorySegment.copy(from, off(Op.Space.GLOBAL, src), to, off(Op.Space.SHARED, dst), 16);
+    }
+
+    /** A bulk copy, done at once: both ends 16-byte aligned, a positive multiple of 16 bytes, inside their memory. */
+    private void copyBulk(Insn i, long sharedAddr, long globalAddr, int bytes) {
+        Op.BulkCopy cp = (Op.BulkCopy) i.attr;
+        long dst = sharedAddr + cp.dstOffset();
+        long src = globalAddr + cp.srcOffset();
+        MemorySegment to = seg(Op.Space.SHARED, dst);
+        MemorySegment from = seg(Op.Space.GLOBAL, src);
+        long to0 = off(Op.Space.SHARED, dst);
+        long from0 = off(Op.Space.GLOBAL, src);
+        if (to0 % 16 != 0 || from0 % 16 != 0 || bytes <= 0 || bytes % 16 != 0 || to0 + bytes > to.byteSize()
+                || from0 + bytes > from.byteSize()) {
+            throw new IllegalStateException("interpreter: cp.async.bulk of " + bytes + " bytes from byte " + from0
+                    + " of a " + from.byteSize() + "-byte buffer to shared byte " + to0 + " (must be 16-byte aligned,"
+                    + " a positive multiple of 16, inside both)");
+        }
+        MemorySegment.copy(from, from0, to, to0, bytes);
+    }
+
+    /** A transaction barrier is 8 bytes of shared memory, 8-byte aligned. */
+    private void checkBarrier(Insn i, long addr) {
+        long o = off(Op.Space.SHARED, addr);
+        if (o % 8 != 0 || o + 8 > seg(Op.Space.SHARED, addr).byteSize()) {
+            throw new IllegalStateException("interpreter: " + i.op + " on shared byte " + o + " (a barrier must be"
+                    + " 8-byte aligned and inside shared memory)");
+        }
     }
 
     /** An L2 prefetch hint: checks that the range is aligned and inside its buffer (as the GPU requires), no more. */

@@ -69,6 +69,22 @@ public enum Op {
     PREFETCH_L2(false),
     /** {@code griddepcontrol.<attr>}; attr is wait or launch_dependents (sm_90; a comment on sm_80). */
     GRID_DEP(false),
+    /**
+     * {@code mbarrier.init.shared::cta.b64} then {@code fence.mbarrier_init.release.cluster}; attr is the address
+     * offset (Long); uses are the barrier's shared address and the arrival count.
+     */
+    MBAR_INIT(false),
+    /** {@code mbarrier.arrive.expect_tx.shared::cta.b64 _}; attr the offset (Long); uses the address and the bytes. */
+    MBAR_EXPECT(false),
+    /** A loop on {@code mbarrier.try_wait.parity.shared::cta.b64}; attr the offset (Long); uses address and parity. */
+    MBAR_WAIT(false),
+    /**
+     * {@code cp.async.bulk.shared::cluster.global.mbarrier::complete_tx::bytes}; attr is a {@link BulkCopy}; uses are
+     * the shared destination, the global source, the size in bytes and the barrier's shared address.
+     */
+    CP_BULK(false),
+    /** {@code fence.proxy.async.shared::cta}. */
+    FENCE_PROXY_ASYNC(false),
     /** {@code cp.async.commit_group}. */
     CP_ASYNC_COMMIT(false),
     /** {@code cp.async.wait_group N}; attr is N (Integer). */
@@ -98,6 +114,10 @@ public enum Op {
 
     /** Asynchronous copy attributes: constant byte offsets added to the shared (destination) and global address. */
     public record Copy(long dstOffset, long srcOffset) {
+    }
+
+    /** Bulk copy attributes: the constant byte offsets of the destination, source and barrier addresses. */
+    public record BulkCopy(long dstOffset, long srcOffset, long barrierOffset) {
     }
 
     /** Atomic attributes: space, operation (add, max, cas, exch) and type (s32, f32, b32). */

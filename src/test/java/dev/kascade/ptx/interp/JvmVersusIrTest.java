@@ -67,6 +67,11 @@ class JvmVersusIrTest {
         @Override public void prefetchL2(dev.kascade.kernel.I32Buffer b, long j, int n) { throw new UnsupportedOperationException(); }
         @Override public void gridDependencyWait() { throw new UnsupportedOperationException(); }
         @Override public void launchDependents() { throw new UnsupportedOperationException(); }
+        @Override public void mbarrierInit(int[] s, int i, int n) { throw new UnsupportedOperationException(); }
+        @Override public void mbarrierArriveExpect(int[] s, int i, int n) { throw new UnsupportedOperationException(); }
+        @Override public void bulkCopy(int[] s, int i, dev.kascade.kernel.I32Buffer b, long j, int n, int m) { throw new UnsupportedOperationException(); }
+        @Override public void mbarrierWait(int[] s, int i, int p) { throw new UnsupportedOperationException(); }
+        @Override public void fenceProxyAsync() { throw new UnsupportedOperationException(); }
         @Override public void cpAsyncCommit() { throw new UnsupportedOperationException(); }
         @Override public void cpAsyncWait(int n) { throw new UnsupportedOperationException(); }
     }
