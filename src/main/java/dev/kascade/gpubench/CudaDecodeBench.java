@@ -45,8 +45,12 @@ public final class CudaDecodeBench {
     /** Rotate over layer copies until this many bytes of K+V separate two reads of the same copy. */
     static final long ROTATE_BYTES = 512L << 20;
     static final int MAX_COPIES = 8;
-    /** Least host time of each role's warm-up calls ({@link #warmUp}). */
+    /** Least host time of each role's warm-up rounds ({@link #time}). */
     static final long WARMUP_NANOS = 200_000_000L;
+    /** Least host time of the warm-up rounds of the first role this process times ({@link #time}). */
+    static final long FIRST_WARMUP_NANOS = 1_000_000_000L;
+    /** Whether this process has timed a role already (its launch and timing paths are compiled by the JIT). */
+    private static boolean processWarm;
     private static final Method FILL;
 
     static {
@@ -230,13 +234,31 @@ public final class CudaDecodeBench {
     }
 
     /**
-     * Warm-up calls ({@link #warmUp}), then 2 x iters calls, rotating over the copies, in pairs: the first call of a
-     * pair is bracketed by two events and nothing else (as the SDPA baseline times its calls, and as a decode step
-     * runs), the second also times each kernel, which puts two more events between neighbouring kernels. Medians: the
-     * first calls' brackets, the second calls' kernel sums and each kernel's time.
+     * Warm-up rounds, then {@link #measure} of {@code iters} pairs of calls. The warm-up runs {@link #measure} itself
+     * ({@code warmup} pairs a round, results dropped) for at least {@link #WARMUP_NANOS}, or
+     * {@link #FIRST_WARMUP_NANOS} for the first role of the process, so that every host path inside the brackets
+     * (events, launches, per-kernel submits) is compiled before it is timed. With three plain launches, then with 200
+     * ms of plain launches only, short calls (batch 1, a few kernels of 5-50 us each) timed as the first shape of a
+     * run still took 2-10x longer than the same calls after other shapes (H200, 2026-11-29: dense 0.31-0.54 vs
+     * 0.03-0.054 ms at batch 1): the host queued the kernels more slowly than they ran, and the GPU idled inside the
+     * brackets.
      */
     private Timed time(ResidentLauncher launcher, List<List<KernelLaunch>> copies, int warmup, int iters) {
-        warmUp(launcher, copies, warmup);
+        long until = System.nanoTime() + (processWarm ? WARMUP_NANOS : FIRST_WARMUP_NANOS);
+        do {
+            measure(launcher, copies, Math.max(1, warmup));
+        } while (System.nanoTime() < until);
+        processWarm = true;
+        return measure(launcher, copies, iters);
+    }
+
+    /**
+     * 2 x iters calls, rotating over the copies, in pairs: the first call of a pair is bracketed by two events and
+     * nothing else (as the SDPA baseline times its calls, and as a decode step runs), the second also times each
+     * kernel, which puts two more events between neighbouring kernels. Medians: the first calls' brackets, the second
+     * calls' kernel sums and each kernel's time.
+     */
+    private Timed measure(ResidentLauncher launcher, List<List<KernelLaunch>> copies, int iters) {
         int calls = 2 * iters;
         CudaDevice cuda = device instanceof CudaDevice c ? c : null;
         List<CudaEvent> events = new ArrayList<>();
@@ -288,22 +310,6 @@ public final class CudaDecodeBench {
         } finally {
             for (CudaEvent e : events) e.close();
         }
-    }
-
-    /**
-     * At least {@code warmup} untimed calls and at least {@link #WARMUP_NANOS} of them. Short calls (batch 1, a few
-     * kernels of 5-50 us each) timed as the first shape of a run took 7-10x longer than the same calls after other
-     * shapes (H200, 2026-11-29: dense 0.37-0.54 vs 0.054 ms at batch 1 and 32K, both builds of an A/B alike): with
-     * three warm-up calls the launch path is still cold, the host enqueues kernels more slowly than they run, and the
-     * GPU idles inside the brackets. (This warm-up has not been timed on a GPU yet.)
-     */
-    private static void warmUp(ResidentLauncher launcher, List<List<KernelLaunch>> copies, int warmup) {
-        long until = System.nanoTime() + WARMUP_NANOS;
-        for (int i = 0; i < warmup || System.nanoTime() < until; i++) {
-            for (KernelLaunch l : copies.get(i % copies.size())) launcher.launch(l.kernel(), l.config(), l.args());
-            if (i % 16 == 15) launcher.synchronize(); // a bounded queue: the clock above is the host's
-        }
-        launcher.synchronize();
     }
 
     static double median(double[] v) {
