@@ -7,6 +7,7 @@ import dev.kascade.ptx.PtxCompiler;
 import dev.kascade.ptx.PtxModule;
 import dev.kascade.ptx.PtxTarget;
 import dev.kascade.ptx.Ptxas;
+import dev.kascade.ptx.UnsupportedTargetException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -84,11 +85,16 @@ public final class PtxCommand implements Command {
         PtxCompiler compiler = new PtxCompiler(target);
         int failures = 0;
         int flagged = 0;
+        int skipped = 0;
         for (int i = 0; i < selected.size(); i++) {
             KernelSpec spec = selected.get(i);
             PtxModule m;
             try {
                 m = compiler.compile(spec.method(), spec.constants());
+            } catch (UnsupportedTargetException e) {
+                skipped++;
+                System.err.println("kascade ptx: " + spec.name() + ": skipped: " + e.getMessage());
+                continue;
             } catch (PtxCompileException e) {
                 failures++;
                 System.err.println("kascade ptx: " + spec.name() + ": " + e.getMessage());
@@ -121,8 +127,10 @@ public final class PtxCommand implements Command {
             if (!line.isEmpty()) (dir != null ? out : System.err).println(line);
         }
         if (dir != null) {
-            out.printf("kascade ptx: %d of %d kernels compiled for %s into %s%s%s%n", selected.size() - failures,
-                    selected.size(), target.ptxName(), dir, failures > 0 ? " (" + failures + " failed)" : "",
+            out.printf("kascade ptx: %d of %d kernels compiled for %s into %s%s%s%s%n",
+                    selected.size() - failures - skipped, selected.size(), target.ptxName(), dir,
+                    failures > 0 ? " (" + failures + " failed)" : "",
+                    skipped > 0 ? " (" + skipped + " skipped: they need a newer target)" : "",
                     ptxas.isPresent() ? "; ptxas: " + (flagged == 0 ? "all assembled with 0 spills, 0 stack"
                             : flagged + " rejected or spilling") : "");
         }

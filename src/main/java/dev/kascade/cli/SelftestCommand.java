@@ -81,11 +81,17 @@ public final class SelftestCommand implements Command {
                 cases.size());
         out.printf("%-20s %-12s %12s %10s  %s%n", "kernel", "size", "max error", "tolerance", "result");
         int failed = 0;
+        int skipped = 0;
         for (CorpusCase c : cases) {
             System.err.print("\rrunning " + c.kernel() + "...                    ");
             System.err.flush();
             CaseResult r = c.run(launcher, seed, scale);
             System.err.print("\r                                                  \r");
+            if (r.skipped()) {
+                skipped++;
+                out.printf("%-20s %-12s %12s %10s  %s%n    %s%n", r.kernel(), "-", "-", "-", "skip", r.detail());
+                continue;
+            }
             out.printf("%-20s %-12s %12s %10s  %s%n", r.kernel(), r.size(), number(r.maxError()),
                     r.tolerance() == 0 ? "exact" : number(r.tolerance()), r.passed() ? "pass" : "FAIL");
             if (!r.passed()) {
@@ -94,8 +100,9 @@ public final class SelftestCommand implements Command {
             }
         }
         out.println();
-        out.println(failed == 0 ? "all " + cases.size() + " kernels passed"
-                : failed + " of " + cases.size() + " kernels FAILED (replay with --seed " + seed + ")");
+        String skips = skipped == 0 ? "" : " (" + skipped + " skipped: this GPU lacks their instructions)";
+        out.println(failed == 0 ? "all " + (cases.size() - skipped) + " kernels passed" + skips
+                : failed + " of " + cases.size() + " kernels FAILED" + skips + " (replay with --seed " + seed + ")");
         return failed == 0 ? 0 : 1;
     }
 

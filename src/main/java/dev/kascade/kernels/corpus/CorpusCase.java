@@ -1,6 +1,7 @@
 package dev.kascade.kernels.corpus;
 
 import dev.kascade.kernel.KernelLauncher;
+import dev.kascade.ptx.UnsupportedTargetException;
 import java.lang.foreign.Arena;
 import java.util.Random;
 
@@ -21,7 +22,7 @@ public record CorpusCase(String kernel, Body body) {
 
     /**
      * Runs the case; a launch that throws becomes a failed result carrying the message, so one broken
-     * kernel never hides the others.
+     * kernel never hides the others, except a kernel the device's PTX target cannot express, which is skipped.
      */
     public CaseResult run(KernelLauncher launcher, long seed) {
         return run(launcher, seed, 1);
@@ -37,6 +38,8 @@ public record CorpusCase(String kernel, Body body) {
         }
         try (Arena arena = Arena.ofShared()) {
             return body.run(launcher, new Random(seed), arena, scale);
+        } catch (UnsupportedTargetException e) {
+            return new CaseResult(kernel, "-", Double.NaN, Double.NaN, false, e.getMessage(), true);
         } catch (RuntimeException | Error e) {
             return new CaseResult(kernel, "-", Double.NaN, Double.NaN, false,
                     e.getClass().getSimpleName() + ": " + e.getMessage());

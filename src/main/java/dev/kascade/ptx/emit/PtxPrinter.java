@@ -1,7 +1,7 @@
 package dev.kascade.ptx.emit;
 
-import dev.kascade.ptx.PtxCompileException;
 import dev.kascade.ptx.PtxTarget;
+import dev.kascade.ptx.UnsupportedTargetException;
 import dev.kascade.ptx.ir.Block;
 import dev.kascade.ptx.ir.Function;
 import dev.kascade.ptx.ir.Imm;
@@ -236,7 +236,9 @@ public final class PtxPrinter {
                 Op.Copy cp = (Op.Copy) i.attr;
                 yield "cp.async.cg.shared.global\t" + addr(u[0], cp.dstOffset()) + ", " + addr(u[1], cp.srcOffset()) + ", 16";
             }
-            case PREFETCH_L2 -> "cp.async.bulk.prefetch.L2.global\t" + addr(u[0], (Long) i.attr) + ", " + o(u[1]);
+            // a hint: where the target lacks it (sm_80), a comment, as ptxas rejects the instruction there
+            case PREFETCH_L2 -> (target == PtxTarget.SM_90 ? "" : "// (sm_90 only) ") + "cp.async.bulk.prefetch.L2.global\t"
+                    + addr(u[0], (Long) i.attr) + ", " + o(u[1]);
             case GRID_DEP -> (target == PtxTarget.SM_90 ? "" : "// (sm_90 only) ") + "griddepcontrol." + i.attr;
             case MBAR_INIT -> sm90(i) + "mbarrier.init.shared::cta.b64\t" + addr(u[0], (Long) i.attr) + ", " + o(u[1])
                     + ";\n\tfence.mbarrier_init.release.cluster";
@@ -266,7 +268,7 @@ public final class PtxPrinter {
     /** Nothing (the prefix of an sm_90 instruction); on other targets the kernel is rejected. */
     private String sm90(Insn i) {
         if (target != PtxTarget.SM_90) {
-            throw new PtxCompileException(fn.name + ": " + i.op + " (bulk copies and transaction barriers) needs sm_90,"
+            throw new UnsupportedTargetException(fn.name + ": " + i.op + " (bulk copies and transaction barriers) needs sm_90,"
                     + " not " + target.ptxName() + " (" + i.pos.file() + ":" + i.pos.line() + ")");
         }
         return "";

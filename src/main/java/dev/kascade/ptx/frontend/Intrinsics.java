@@ -202,19 +202,15 @@ final class Intrinsics {
                 c.effect(Op.PREFETCH_L2, src.off, src.base, arg(a[2]));
                 return null;
             }
-            case "mbarrierInit([III)V": {
+            case "mbarrierInit([III)V", "mbarrierArriveExpect([III)V", "mbarrierWait([III)V": {
+                // (barrier array, word index, arrivals / bytes / parity)
+                Op op = switch (name) {
+                    case "mbarrierInit" -> Op.MBAR_INIT;
+                    case "mbarrierArriveExpect" -> Op.MBAR_EXPECT;
+                    default -> Op.MBAR_WAIT;
+                };
                 Addr bar = sharedAddr(a[0], arg(a[1]));
-                c.effect(Op.MBAR_INIT, bar.off, bar.base, arg(a[2]));
-                return null;
-            }
-            case "mbarrierArriveExpect([III)V": {
-                Addr bar = sharedAddr(a[0], arg(a[1]));
-                c.effect(Op.MBAR_EXPECT, bar.off, bar.base, arg(a[2]));
-                return null;
-            }
-            case "mbarrierWait([III)V": {
-                Addr bar = sharedAddr(a[0], arg(a[1]));
-                c.effect(Op.MBAR_WAIT, bar.off, bar.base, arg(a[2]));
+                c.effect(op, bar.off, bar.base, arg(a[2]));
                 return null;
             }
             case "bulkCopy([IILdev/kascade/kernel/I32Buffer;JII)V": {

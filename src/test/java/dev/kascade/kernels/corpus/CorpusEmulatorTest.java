@@ -36,6 +36,19 @@ class CorpusEmulatorTest {
     }
 
     @Test
+    void aKernelTheTargetCannotExpressIsSkippedNotFailed() {
+        // an sm_80 GPU: the launcher compiles for its target, and bulk_copy's cp.async.bulk / mbarrier need sm_90
+        dev.kascade.kernel.KernelLauncher sm80 = (kernel, config, args) ->
+                new dev.kascade.ptx.PtxCompiler(dev.kascade.ptx.PtxTarget.SM_80).compile(kernel, java.util.Map.of());
+        CorpusCase bulk = CorpusCases.all().stream().filter(c -> c.kernel().equals("bulk_copy")).findFirst().orElseThrow();
+        CaseResult r = bulk.run(sm80, 1);
+        assertTrue(r.skipped() && !r.passed(), r.toString());
+        assertTrue(r.detail().contains("needs sm_90"), r.detail());
+        CaseResult other = CorpusCases.all().getFirst().run(sm80, 1);
+        assertTrue(!other.skipped() && !other.passed(), "a kernel that compiles but never ran still fails: " + other);
+    }
+
+    @Test
     void aWrongKernelFailsItsCase() {
         // The check must be able to fail: a launcher that does nothing leaves zeros where sums are expected.
         CaseResult r = CorpusCases.all().getFirst().run((k, cfg, args) -> { }, 1);
