@@ -237,11 +237,11 @@ public final class CudaDecodeBench {
      * Warm-up rounds, then {@link #measure} of {@code iters} pairs of calls. The warm-up runs {@link #measure} itself
      * ({@code warmup} pairs a round, results dropped) for at least {@link #WARMUP_NANOS}, or
      * {@link #FIRST_WARMUP_NANOS} for the first role of the process, so that every host path inside the brackets
-     * (events, launches, per-kernel submits) is compiled before it is timed. With three plain launches, then with 200
-     * ms of plain launches only, short calls (batch 1, a few kernels of 5-50 us each) timed as the first shape of a
-     * run still took 2-10x longer than the same calls after other shapes (H200, 2026-11-29: dense 0.31-0.54 vs
-     * 0.03-0.054 ms at batch 1): the host queued the kernels more slowly than they ran, and the GPU idled inside the
-     * brackets.
+     * (events, launches, per-kernel submits) is compiled before it is timed. Short calls (batch 1, a few kernels of
+     * 5-50 us each) timed as the first shape of a run otherwise come out many times too slow, the host queueing the
+     * kernels more slowly than they run and the GPU idling inside the brackets (H200, 2026-11-29: dense at batch 1
+     * and 32K 0.37-0.54 ms after three plain warm-up launches against 0.054 later in the run; at 8K 0.315 ms after
+     * 200 ms of plain launches, 0.020 ms with this warm-up).
      */
     private Timed time(ResidentLauncher launcher, List<List<KernelLaunch>> copies, int warmup, int iters) {
         long until = System.nanoTime() + (processWarm ? WARMUP_NANOS : FIRST_WARMUP_NANOS);
