@@ -56,16 +56,11 @@ public final class Bf16Pairs {
     }
 
     /**
-     * Logits of {@code nb} keys against {@code rows} pair-split query rows: {@code s[h*BLOCK + j]}, padded
-     * with {@code -inf}. Key j's row starts at byte {@code base + pos_j * rowBytes}, {@code pos_j = first + j}
-     * or {@code positions[posOff + j]}. Four query rows per pass share each loaded key chunk.
+     * Logits of {@code nb} keys against {@code rows} pair-split query rows: {@code s[h*stride + j]}, padded
+     * with {@code -inf} up to {@code stride} (a multiple of two vectors, at least {@code nb}). Key j's row starts at
+     * byte {@code base + pos_j * rowBytes}, {@code pos_j = first + j} or {@code positions[posOff + j]}. Four query
+     * rows per pass share each loaded key chunk.
      */
-    public static void logits(float[] q, int qOff, int rows, int d, MemorySegment seg, long base, long rowBytes,
-                              int first, int[] positions, int posOff, int nb, float[] s) {
-        logits(q, qOff, rows, d, seg, base, rowBytes, first, positions, posOff, nb, s, BlockMath.BLOCK);
-    }
-
-    /** As above, with logit rows {@code stride} floats apart (a multiple of two vectors, at least {@code nb}). */
     public static void logits(float[] q, int qOff, int rows, int d, MemorySegment seg, long base, long rowBytes,
                               int first, int[] positions, int posOff, int nb, float[] s, int stride) {
         int h = 0;
@@ -160,16 +155,11 @@ public final class Bf16Pairs {
     }
 
     /**
-     * {@code acc[h] += sum_j p[h*BLOCK + j] * v_j} with pair-split accumulators; value rows addressed like
-     * the keys in {@link #logits}. Outer loop over chunks keeps 4 heads x (even, odd) accumulators in
-     * registers while the block's rows stream (from memory on the first chunk, from L1 after).
+     * {@code acc[h] += sum_j p[h*stride + j] * v_j} with pair-split accumulators (probability rows {@code stride}
+     * floats apart, a multiple of two vectors, at least {@code nb}); value rows addressed like the keys in
+     * {@link #logits}. Outer loop over chunks keeps 4 heads x (even, odd) accumulators in registers while the
+     * block's rows stream (from memory on the first chunk, from L1 after).
      */
-    public static void accumulate(float[] p, int rows, MemorySegment seg, long base, long rowBytes,
-                                  int first, int[] positions, int posOff, int nb, int d, float[] acc, int accOff) {
-        accumulate(p, rows, seg, base, rowBytes, first, positions, posOff, nb, d, acc, accOff, BlockMath.BLOCK);
-    }
-
-    /** As above, with logit rows {@code stride} floats apart (a multiple of two vectors, at least {@code nb}). */
     public static void accumulate(float[] p, int rows, MemorySegment seg, long base, long rowBytes,
                                   int first, int[] positions, int posOff, int nb, int d, float[] acc, int accOff, int stride) {
         int h = 0;

@@ -29,15 +29,10 @@ public final class BlockMath {
     }
 
     /**
-     * {@code s[h * BLOCK + j] = q_h . k_j} for {@code h < rows}, {@code j < nb}; {@code s} padded with
-     * {@code -inf} up to {@code BLOCK}. Query rows are read in groups of four so every loaded key chunk
-     * feeds four FMAs; the four dot products are reduced across lanes once per key.
+     * {@code s[h * stride + j] = q_h . k_j} for {@code h < rows}, {@code j < nb}; each row padded with {@code -inf}
+     * up to {@code stride} (a multiple of two vectors, at least {@code nb}). Query rows are read in groups of four so
+     * every loaded key chunk feeds four FMAs; the four dot products are reduced across lanes once per key.
      */
-    public static void logits(float[] q, int qOff, int rows, int d, float[] kb, int nb, float[] s) {
-        logits(q, qOff, rows, d, kb, nb, s, BLOCK);
-    }
-
-    /** As above, with logit rows {@code stride} floats apart (a multiple of two vectors, at least {@code nb}). */
     public static void logits(float[] q, int qOff, int rows, int d, float[] kb, int nb, float[] s, int stride) {
         int vecEnd = d - d % L;
         int h = 0;
