@@ -65,7 +65,8 @@ public final class BenchCommand implements Command {
                        kascade bench decode --device cuda [--batches 1,8,64] [--contexts 8192,32768] [options]
                                           GPU decode roles on device-resident buffers (JSON lines; --out appends);
                                           split plan: --blocks-per-sm N [16] --min-keys N [256];
-                                          --warmup N [3, and 200 ms at least] --iters N [10] per role
+                                          --warmup N [3] pairs per warm-up round, rounds for 200 ms
+                                          (1 s for the first role), --iters N [10] per role
                        kascade bench vecadd [--device cuda] [--n 268435456] [--reps 50] [--blocks-per-sm 8]
                                           the Java corpus vector add on the GPU (JSON line)
                 options (defaults in brackets):
