@@ -223,6 +223,16 @@ final class ThreadContext extends KernelContext {
         // one memory, no proxies, on the CPU
     }
 
+    @Override
+    public void threadFence() {
+        VarHandle.fullFence();
+    }
+
+    @Override
+    public void nanosleep(int nanoseconds) {
+        Thread.yield(); // a virtual thread: the block it waits for needs the carrier
+    }
+
     /** A barrier is two shared words, 8-byte aligned, inside the array. */
     private static void checkBarrier(int[] shared, int index, String what) {
         if (index % 2 != 0 || index < 0 || index + 2 > shared.length) {

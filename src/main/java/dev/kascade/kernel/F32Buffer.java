@@ -32,6 +32,16 @@ public final class F32Buffer extends KernelBuffer {
         return segment.getAtIndex(ValueLayout.JAVA_FLOAT, i);
     }
 
+    /**
+     * Reads element {@code i} as other blocks of the same launch wrote it, not from a copy in this SM's L1 (which is
+     * not kept coherent across SMs): for data another block published with {@link KernelContext#threadFence()} (see
+     * there). GPU: {@code ld.relaxed.gpu.global.f32}.
+     */
+    public float getCoherent(long i) {
+        checkNative("getCoherent");
+        return Float.intBitsToFloat((int) INT.getVolatile(segment, i * 4));
+    }
+
     /** GPU: {@code st.global.f32}. */
     public void set(long i, float v) {
         segment.setAtIndex(ValueLayout.JAVA_FLOAT, i, v);

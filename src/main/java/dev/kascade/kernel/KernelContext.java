@@ -224,6 +224,20 @@ public abstract class KernelContext {
      */
     public abstract void fenceProxyAsync();
 
+    /**
+     * Memory fence, GPU-wide: this thread's global-memory accesses before the fence are ordered before its accesses
+     * after it for every thread of the GPU. With a barrier and an atomic it publishes data to another block (writers:
+     * stores, fence, barrier, one thread's atomic; reader: that atomic's value seen, fence, barrier, then
+     * {@link F32Buffer#getCoherent} loads). GPU: {@code fence.acq_rel.gpu}. CPU: a full fence.
+     */
+    public abstract void threadFence();
+
+    /**
+     * A pause of about {@code nanoseconds} (at most 1 ms) in a loop that waits for another block, so the waiting warp
+     * leaves its issue slots to others. GPU: {@code nanosleep.u32}. CPU: the emulated thread yields its carrier.
+     */
+    public abstract void nanosleep(int nanoseconds);
+
     /** Closes the calling thread's current group of {@link #cpAsync16} copies. GPU: {@code cp.async.commit_group}. */
     public abstract void cpAsyncCommit();
 

@@ -204,7 +204,7 @@ public final class PtxPrinter {
             case LD -> {
                 Op.Mem m = (Op.Mem) i.attr;
                 String regs = m.vec() == 1 ? name(i.defs[0]) : "{" + join(i.defs) + "}";
-                yield "ld." + m.space().ptx + (m.nc() ? ".nc" : "") + (m.vec() > 1 ? ".v" + m.vec() : "") + "." + m.type()
+                yield "ld." + (m.strong() ? "relaxed.gpu." : "") + m.space().ptx + (m.nc() ? ".nc" : "") + (m.vec() > 1 ? ".v" + m.vec() : "") + "." + m.type()
                         + "\t" + regs + ", " + addr(u[0], m.offset());
             }
             case ST -> {
@@ -258,6 +258,8 @@ public final class PtxPrinter {
                         + addr(u[3], cp.barrierOffset());
             }
             case FENCE_PROXY_ASYNC -> sm90(i) + "fence.proxy.async.shared::cta";
+            case FENCE_GPU -> "fence.acq_rel.gpu";
+            case NANOSLEEP -> "nanosleep.u32\t" + o(u[0]);
             case CP_ASYNC_COMMIT -> "cp.async.commit_group";
             case CP_ASYNC_WAIT -> "cp.async.wait_group\t" + i.attr;
             case UNPACK -> "mov.b32\t{" + name(i.defs[0]) + ", " + name(i.defs[1]) + "}, " + o(u[0]);

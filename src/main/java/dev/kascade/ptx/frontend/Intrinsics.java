@@ -224,6 +224,12 @@ final class Intrinsics {
             case "fenceProxyAsync()V":
                 c.effect(Op.FENCE_PROXY_ASYNC, null);
                 return null;
+            case "threadFence()V":
+                c.effect(Op.FENCE_GPU, null);
+                return null;
+            case "nanosleep(I)V":
+                c.effect(Op.NANOSLEEP, null, arg(a[0]));
+                return null;
             case "gridDependencyWait()V":
                 c.effect(Op.GRID_DEP, "wait");
                 return null;
@@ -514,6 +520,12 @@ final class Intrinsics {
             switch (sig) {
                 case "get(J)F":
                     return Value.of(load(Space.GLOBAL, "f32", Ty.F32, globalAddr(b, idx, 4), b.readOnly()));
+                case "getCoherent(J)F": {
+                    Addr ad = globalAddr(b, idx, 4);
+                    Reg d = c.fn.reg(Ty.F32);
+                    c.emitMulti(Op.LD, new Reg[] {d}, new Op.Mem(Space.GLOBAL, "f32", 1, false, true, ad.off), ad.base);
+                    return Value.of(d);
+                }
                 case "set(JF)V":
                     store(Space.GLOBAL, "f32", globalAddr(b, idx, 4), arg(a[1]));
                     return null;

@@ -423,6 +423,7 @@ final class BlockRun {
                 yield Long.MIN_VALUE;
             }
             case FENCE_PROXY_ASYNC -> Long.MIN_VALUE;
+            case FENCE_GPU, NANOSLEEP -> Long.MIN_VALUE; // blocks run one after another: every earlier write is seen
             case GRID_DEP -> Long.MIN_VALUE; // launches run one after the other here
             case UNPACK -> {
                 set(t, i.defs[1], a >>> 16 & 0xFFFF);

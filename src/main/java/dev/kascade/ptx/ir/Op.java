@@ -85,6 +85,10 @@ public enum Op {
     CP_BULK(false),
     /** {@code fence.proxy.async.shared::cta}. */
     FENCE_PROXY_ASYNC(false),
+    /** {@code fence.acq_rel.gpu}: orders this thread's global-memory accesses GPU-wide. */
+    FENCE_GPU(false),
+    /** {@code nanosleep.u32}; the use is the duration in nanoseconds. */
+    NANOSLEEP(false),
     /** {@code cp.async.commit_group}. */
     CP_ASYNC_COMMIT(false),
     /** {@code cp.async.wait_group N}; attr is N (Integer). */
@@ -108,8 +112,15 @@ public enum Op {
     public record Cmp(String cond, String type) {
     }
 
-    /** Memory access attributes for {@link #LD}, {@link #ST}. */
-    public record Mem(Space space, String type, int vec, boolean nc, long offset) {
+    /**
+     * Memory access attributes for {@link #LD}, {@link #ST}: {@code nc} reads through the non-coherent (read-only)
+     * path, {@code strong} is a {@code .relaxed.gpu} access (seen GPU-wide, never from a stale L1 line).
+     */
+    public record Mem(Space space, String type, int vec, boolean nc, boolean strong, long offset) {
+        /** A plain (weak) access. */
+        public Mem(Space space, String type, int vec, boolean nc, long offset) {
+            this(space, type, vec, nc, false, offset);
+        }
     }
 
     /** Asynchronous copy attributes: constant byte offsets added to the shared (destination) and global address. */

@@ -72,6 +72,8 @@ class JvmVersusIrTest {
         @Override public void bulkCopy(int[] s, int i, dev.kascade.kernel.I32Buffer b, long j, int n, int m) { throw new UnsupportedOperationException(); }
         @Override public void mbarrierWait(int[] s, int i, int p) { throw new UnsupportedOperationException(); }
         @Override public void fenceProxyAsync() { throw new UnsupportedOperationException(); }
+        @Override public void threadFence() { throw new UnsupportedOperationException(); }
+        @Override public void nanosleep(int ns) { throw new UnsupportedOperationException(); }
         @Override public void cpAsyncCommit() { throw new UnsupportedOperationException(); }
         @Override public void cpAsyncWait(int n) { throw new UnsupportedOperationException(); }
     }
