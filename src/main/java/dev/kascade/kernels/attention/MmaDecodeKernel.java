@@ -161,15 +161,51 @@ public final class MmaDecodeKernel {
         int lane = ctx.laneId();
         int warp = ctx.warpId();
         int g = lane >> 2;
-        int t = lane & 3;
         int kvHead = headBlock / groupParts;
         int qHeads = kvHeads * groupParts * blockHeads;
         int firstHead = headBlock * blockHeads;
         boolean rowValid = g < blockHeads;
         int[] smem = ctx.dynamicSharedI32();
-        int qWords = stages * ringStageBytes(headDim) / 4;
         long rowBase = ((long) b * kvHeads + kvHead) * capacity;
         long listBase = sparse ? ((long) b * kvHeads + headMap.get(kvHead)) * kMax : 0L;
+
+        float[] acc = new float[headDim / 4]; // n8 tile nt: acc[2nt], acc[2nt + 1] (rows 8..15 are added in at once)
+        float[] state = new float[2]; // the running max of row g, and this lane's share of its sum (attendStep)
+        long qBase = ((long) b * qHeads + firstHead + (rowValid ? g : 0)) * headDim;
+        long logitsRow = ((long) b * qHeads + firstHead + g) * logitsStride;
+        if (!attendRange(ctx, smem, q, kCache, vCache, indices, logits, rowBase, listBase, qBase, logitsRow, start, end,
+                step, capacity, kMax, qScale, headDim, blockHeads, kvBf16, writeLogits, sparse, stages, acc, state)) {
+            return; // the whole block: this sequence is shorter than the longest one; merge skips the split
+        }
+
+        // 5. The warps' states through their parts of ring stage 0 (every warp is done with the ring), one partial row
+        // and LSE per head.
+        ctx.barrier();
+        stashWarp(ctx, smem, headDim, stages, blockHeads, warp, 0, lane, rowValid, acc, state);
+        ctx.barrier();
+        mergeWarps(ctx, smem, headDim, stages, blockHeads, 0, partialOut, partialLse,
+                ((long) b * qHeads + firstHead) * numSplits + split, numSplits);
+    }
+
+    /**
+     * The steps {@code start, start + step, ...} below {@code end} of one (sequence, head block) row: the
+     * {@code cp.async} ring's fill, then per step its copies {@code stages - 1} steps ahead and {@link #attendStep}
+     * into {@code acc} and {@code state} (both reset here), q staged in the first step. Returns false, having computed
+     * nothing, when {@code start >= end}; every copy has landed when it returns. {@code rowBase} is the row's first
+     * cache row, {@code listBase} its index list (sparse), {@code qBase} lane row g's q row (row 0 for rows past the
+     * block's heads), {@code logitsRow} lane row g's logits row (layer 0).
+     */
+    static boolean attendRange(KernelContext ctx, int[] smem, F32Buffer q, I32Buffer kCache, I32Buffer vCache,
+                               I32Buffer indices, F32Buffer logits, long rowBase, long listBase, long qBase,
+                               long logitsRow, int start, int end, int step, int capacity, int kMax, float qScale,
+                               int headDim, int blockHeads, boolean kvBf16, boolean writeLogits, boolean sparse,
+                               int stages, float[] acc, float[] state) {
+        int lane = ctx.laneId();
+        int warp = ctx.warpId();
+        int g = lane >> 2;
+        int t = lane & 3;
+        boolean rowValid = g < blockHeads;
+        int qWords = stages * ringStageBytes(headDim) / 4;
         int lead = stages - 1; // steps the copies run ahead
 
         int[] gather = new int[8]; // sparse: the cache rows of copy m of the next step to copy (d/16 per lane)
@@ -180,11 +216,9 @@ public final class MmaDecodeKernel {
 
         int[] qFrag = new int[headDim / 4]; // q's A fragment words, held in registers after the first step's staging
         int[] qLoad = new int[4];
-        float[] acc = new float[headDim / 4]; // n8 tile nt: acc[2nt], acc[2nt + 1] (rows 8..15 are added in at once)
         for (int i = 0; i < KernelContext.unroll(headDim / 4); i++) {
             acc[i] = 0f;
         }
-        float[] state = new float[2]; // the running max of row g, and this lane's share of its sum (attendStep)
         state[0] = SplitDecodeKernel.EMPTY_MAX;
         state[1] = 0f;
 
@@ -203,7 +237,7 @@ public final class MmaDecodeKernel {
         }
         if (start >= end) {
             ctx.cpAsyncWait(0); // the fill's copies land before the block leaves
-            return; // the whole block: this sequence is shorter than the longest one; merge skips the split
+            return false;
         }
 
         // 1b. Each step first copies step tile + lead step (into the stage the previous step read), then computes step
@@ -211,7 +245,6 @@ public final class MmaDecodeKernel {
         // their latency overlaps q's loads and the barrier.
         int nextCopy = lead;
         int nextRead = 0;
-        long logitsRow = ((long) b * qHeads + firstHead + g) * logitsStride;
         for (int tile = start; tile < end; tile += step) {
             int stage = nextCopy;
             int readStage = nextRead; // the stage of step `tile`
@@ -228,7 +261,6 @@ public final class MmaDecodeKernel {
                 // q's A fragments, hi and lo, in shared memory after the ring (the same for every warp, so warp 0
                 // writes them); see stageQ.
                 if (warp == 0) {
-                    long qBase = ((long) b * qHeads + firstHead + (rowValid ? g : 0)) * headDim;
                     for (int i = 0; i < KernelContext.unroll(headDim / 32); i++) {
                         for (int w = 0; w < KernelContext.unroll(4); w++) {
                             long dim = qBase + 8 * (4 * i + t) + 2 * w;
@@ -263,14 +295,7 @@ public final class MmaDecodeKernel {
                     kvBf16, writeLogits, rowValid, false, !sparse, qFrag, warp, lane, acc, state);
         }
         ctx.cpAsyncWait(0); // the last steps' copies (rows past the end, never read) must land before exit
-
-        // 5. The warps' states through their parts of ring stage 0 (every warp is done with the ring), one partial row
-        // and LSE per head.
-        ctx.barrier();
-        stashWarp(ctx, smem, headDim, stages, blockHeads, warp, 0, lane, rowValid, acc, state);
-        ctx.barrier();
-        mergeWarps(ctx, smem, headDim, stages, blockHeads, 0, partialOut, partialLse,
-                ((long) b * qHeads + firstHead) * numSplits + split, numSplits);
+        return true;
     }
 
     /** Writes q's A fragment words {@code w} of group {@code i} (the values x0, x1), hi and lo halves (see decodeMma). */
@@ -460,6 +485,19 @@ public final class MmaDecodeKernel {
      */
     static void mergeWarps(KernelContext ctx, int[] smem, int headDim, int stages, int blockHeads, int stage,
                            F32Buffer partialOut, F32Buffer partialLse, long firstPartialRow, int numSplits) {
+        mergeWarps(ctx, smem, headDim, stages, blockHeads, stage, partialOut, partialLse, firstPartialRow, numSplits,
+                partialOut, partialLse, 0L, false);
+    }
+
+    /**
+     * {@link #mergeWarps}, merging in one more partial per head when {@code withCarry}: the normalised row
+     * {@code carryOut[firstCarryRow + h]} with base-2 LSE {@code carryLse[firstCarryRow + h]}, which another block of the
+     * launch wrote and published (read with {@link F32Buffer#getCoherent}). The warps' states may then be empty (no
+     * key): their weight is zero.
+     */
+    static void mergeWarps(KernelContext ctx, int[] smem, int headDim, int stages, int blockHeads, int stage,
+                           F32Buffer partialOut, F32Buffer partialLse, long firstPartialRow, int numSplits,
+                           F32Buffer carryOut, F32Buffer carryLse, long firstCarryRow, boolean withCarry) {
         int maxAt = blockHeads * headDim;
         int sumAt = maxAt + blockHeads;
         for (int i = ctx.threadIdx(); i < blockHeads * headDim; i += THREADS) {
@@ -478,10 +516,22 @@ public final class MmaDecodeKernel {
                 total += Float.intBitsToFloat(smem[base + sumAt + h]) * weight;
                 weighted += Float.intBitsToFloat(smem[base + h * headDim + dim]) * weight;
             }
+            float value = weighted / total;
+            float lse = max + KernelContext.log2(total);
+            if (withCarry) {
+                long carryRow = firstCarryRow + h;
+                float carried = carryLse.getCoherent(carryRow);
+                float top = Math.max(max, carried);
+                float own = KernelContext.exp2(max - top); // 0 when the warps saw no key (max is EMPTY_MAX)
+                float other = KernelContext.exp2(carried - top);
+                float sum = total * own + other;
+                value = (weighted * own + carryOut.getCoherent(carryRow * headDim + dim) * other) / sum;
+                lse = top + KernelContext.log2(sum);
+            }
             long partialRow = firstPartialRow + (long) h * numSplits;
-            partialOut.set(partialRow * headDim + dim, weighted / total);
+            partialOut.set(partialRow * headDim + dim, value);
             if (dim == 0) {
-                partialLse.set(partialRow, max + KernelContext.log2(total));
+                partialLse.set(partialRow, lse);
             }
         }
     }
