@@ -69,6 +69,12 @@ step copy-bw 60 python3 "$X/gpu/copy_bw.py" --iters 20
 # The sanitizers run the small cases (several splits per row, every role, bf16 and f16, d 64/128/256).
 step memcheck 150 compute-sanitizer --tool memcheck --error-exitcode 9 "$K" decode-check --device cuda --small --seed 7
 step racecheck 150 compute-sanitizer --tool racecheck --racecheck-report all --error-exitcode 9 "$K" decode-check --device cuda --small --seed 7
+# The stream-K grid (StreamKDecodeKernel, taken by default only by long rows of big batches) on every dense case, rows
+# cut between blocks included, and under both sanitizers.
+SK="$KASCADE_JAVA_OPTS -Dkascade.decode.streamK=always"
+step decode-check-streamk 150 env KASCADE_JAVA_OPTS="$SK" "$K" decode-check --device cuda --seed 20261131
+step memcheck-streamk 120 env KASCADE_JAVA_OPTS="$SK" compute-sanitizer --tool memcheck --error-exitcode 9 "$K" decode-check --device cuda --small --seed 7
+step racecheck-streamk 120 env KASCADE_JAVA_OPTS="$SK" compute-sanitizer --tool racecheck --racecheck-report all --error-exitcode 9 "$K" decode-check --device cuda --small --seed 7
 # The split plan around the default (16 blocks per SM over the grid) at the bar's shapes.
 for bps in ${SPLIT_SWEEP:-8 32 64}; do
   step "bench-split-$bps" 60 "$K" bench decode --device cuda --dtype bf16 --batches 64 --contexts 32768,131072 --blocks-per-sm "$bps" --json
@@ -90,7 +96,8 @@ cat "$LOG/background.txt" >> "$STATUS" 2>/dev/null
   nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>/dev/null
   cat "$STATUS"
   echo "== selftest / decode-check / sanitizers (last lines)"
-  for f in selftest decode-check decode-check-3stages session-check memcheck racecheck; do echo "-- $f"; tail -n 3 "$LOG/$f.txt" 2>/dev/null; done
+  for f in selftest decode-check decode-check-3stages session-check memcheck racecheck decode-check-streamk \
+           memcheck-streamk racecheck-streamk; do echo "-- $f"; tail -n 3 "$LOG/$f.txt" 2>/dev/null; done
   python3 - "$RES" <<'PY'
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip().startswith("{")]

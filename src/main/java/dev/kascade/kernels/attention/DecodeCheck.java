@@ -88,7 +88,9 @@ public final class DecodeCheck {
                 new Case(Role.DENSE, small, DType.BF16, two, half),
                 new Case(Role.LAYER0, small, DType.F16, two, half),
                 new Case(Role.ANCHOR, new DecodeShape(1, 8, 2, 128, 300), DType.BF16, new int[] {299}, Budget.PAPER),
-                new Case(Role.REUSE, small, DType.BF16, two, half));
+                new Case(Role.REUSE, small, DType.BF16, two, half),
+                // three rows: on one SM's two blocks the stream-K grid (kascade.decode.streamK) cuts row 1 at key 128
+                new Case(Role.DENSE, new DecodeShape(3, 4, 1, 64, 260), DType.F16, new int[] {260, 199, 65}, half));
     }
 
     /**

@@ -69,6 +69,14 @@ public enum DecodeMode {
                 "sparse", sparse, "stages", tuning.mmaStages());
     }
 
+    /** {@link StreamKDecodeKernel#decodeStreamK}'s {@code @Const} values (dense only). */
+    public Map<String, Object> streamKConstants(int headDim, int blockHeads, boolean kvBf16, int stages) {
+        if (this != DENSE) {
+            throw new IllegalArgumentException("mode: the stream-K kernel serves DENSE, not " + this);
+        }
+        return Map.of("headDim", headDim, "blockHeads", blockHeads, "kvBf16", kvBf16, "stages", stages);
+    }
+
     /** {@link PersistentDecodeKernel#decodePersistent}'s {@code @Const} values for this mode (dense or layer 0). */
     public Map<String, Object> persistentConstants(int headDim, int blockHeads, boolean kvBf16, SplitTuning tuning) {
         if (!withValues || keptLogits || sparse) {

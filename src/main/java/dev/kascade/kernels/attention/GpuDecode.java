@@ -41,12 +41,15 @@ public final class GpuDecode implements AutoCloseable {
     public static final int WHOLE_ROW_MIN_KEYS = SplitTuning.MMA_LONG_BLOCK_STEPS * MmaDecodeKernel.BLOCK_KEYS;
     /** Most keys per row for {@link #wholeRows}. */
     public static final int WHOLE_ROW_MAX_KEYS = 65536;
+    /** Above this many keys per row {@link #usesStreamK} takes the stream-K grid even where whole rows would fit. */
+    public static final int STREAM_K_OVER_WHOLE_ROWS_KEYS = 32768;
     /** Least share of the whole-row grid's waves its blocks must fill ({@link #wholeRows}). */
     public static final int WHOLE_ROW_MIN_FILL_PERCENT = 95;
 
     private static final Method SPLIT = method(SplitDecodeKernel.class, "decodeSplit");
     private static final Method SPLIT_MMA = method(MmaDecodeKernel.class, "decodeMma");
     private static final Method SPLIT_PERSISTENT = method(PersistentDecodeKernel.class, "decodePersistent");
+    private static final Method SPLIT_STREAM_K = method(StreamKDecodeKernel.class, "decodeStreamK");
     private static final Method MERGE = method(LseMergeKernel.class, "mergeSplits");
     private static final Method POOL = method(PooledScoreKernel.class, "poolScores");
     private static final Method SELECT = method(TopKSelectKernel.class, "selectTopK");
@@ -68,6 +71,7 @@ public final class GpuDecode implements AutoCloseable {
     private final I32Buffer identityMap;
     private final I32Buffer headMap;
     private final I32Buffer tickets;
+    private final I32Buffer carryFlags;
     private final I32Buffer noIndices;
     private final F32Buffer noOutput;
     private F32Buffer logits;
@@ -117,7 +121,9 @@ public final class GpuDecode implements AutoCloseable {
         this.identityMap = I32Buffer.allocate(arena, shape.kvHeads());
         for (int g = 0; g < shape.kvHeads(); g++) identityMap.set(g, g);
         this.headMap = I32Buffer.allocate(arena, shape.kvHeads());
-        this.tickets = I32Buffer.allocate(arena, 1); // zero; PersistentDecodeKernel leaves it zero after every launch
+        // zero; PersistentDecodeKernel and StreamKDecodeKernel leave them zero after every launch
+        this.tickets = I32Buffer.allocate(arena, 1);
+        this.carryFlags = I32Buffer.allocate(arena, rows);
         this.noIndices = I32Buffer.allocate(arena, 4);
         this.noOutput = F32Buffer.allocate(arena, 4);
     }
@@ -178,7 +184,7 @@ public final class GpuDecode implements AutoCloseable {
      */
     private SplitPlan plan(DecodeMode mode, int maxKeys, int target) {
         int blocks = usesTensorCores(mode) ? mmaTarget(target) : target;
-        if (mode == DecodeMode.DENSE && wholeRows(maxKeys)) {
+        if (mode == DecodeMode.DENSE && (wholeRows(maxKeys) || usesStreamK(maxKeys))) {
             return wholeRowPlan(maxKeys);
         }
         return SplitPlan.choose((int) rows(), maxKeys, shape.headDim(), smCount, blocks, minKeysPerSplit);
@@ -222,6 +228,37 @@ public final class GpuDecode implements AutoCloseable {
     /** The tensor-core kernel's grid target for an FMA-kernel target of {@code target} blocks per SM. */
     private static int mmaTarget(int target) {
         return Math.max(1, target * MMA_GRID_PERCENT / 100);
+    }
+
+    /**
+     * Whether dense decode over rows of at most {@code maxKeys} keys runs {@link StreamKDecodeKernel} (on the whole-row
+     * plan, whose rows are the kernel's): where the tensor-core kernel runs dense (not on the persistent grid) and the
+     * tuning says ALWAYS, or AUTO, d 128, rows of at least {@value #WHOLE_ROW_MIN_KEYS} keys (three ring stages) that
+     * fill the one wave of resident blocks, and either longer than {@value #STREAM_K_OVER_WHOLE_ROWS_KEYS} keys or not
+     * served by {@link #wholeRows}. Measured on the H200 (bf16, 32/8/128, 2026-11-29, two rounds in one call, dense
+     * ms, stream-K vs this rule's alternative; SDPA in the same call): batch 64 (512 rows) 0.942-0.943 vs 0.935-0.936
+     * at 16K and 1.859-1.860 vs 1.858-1.863 at 32K (whole rows; SDPA 0.930-0.934, 1.850-1.851), 7.341-7.350 vs
+     * 7.366-7.370 at 128K (split plan; SDPA 7.44); batch 128 (1024 rows, split plan) 1.863 vs 1.877 at 16K, 3.687-3.698
+     * vs 3.711-3.713 at 32K, 14.76-14.80 vs 14.78 at 128K; in another call batch 64 at 64K 3.766-3.781 vs 3.790-3.819
+     * (whole rows; SDPA 3.795-3.797).
+     */
+    boolean usesStreamK(int maxKeys) {
+        if (!usesTensorCores(DecodeMode.DENSE) || tuning.persistent(DecodeMode.DENSE, shape.headDim())) return false;
+        return switch (tuning.streamK()) {
+            case OFF -> false;
+            case ALWAYS -> true;
+            case AUTO -> shape.headDim() == 128 && maxKeys >= WHOLE_ROW_MIN_KEYS
+                    && rows() >= (long) smCount * StreamKDecodeKernel.blocksPerSm(shape.headDim(), 3)
+                    && (maxKeys > STREAM_K_OVER_WHOLE_ROWS_KEYS || !wholeRows(maxKeys));
+        };
+    }
+
+    /**
+     * Blocks of {@link StreamKDecodeKernel}'s grid with {@code stages} ring stages: the resident ones (one wave), at
+     * most one per row (a block's share must hold a whole row's steps).
+     */
+    int streamKGrid(int stages) {
+        return (int) Math.min(rows(), (long) smCount * StreamKDecodeKernel.blocksPerSm(shape.headDim(), stages));
     }
 
     /** Rows of the split-K grid: sequence x head block (KV head x part of its query group). */
@@ -310,6 +347,7 @@ public final class GpuDecode implements AutoCloseable {
         int maxLength = checkInputs(q, kv, lengths);
         checkOutput(out);
         SplitPlan plan = plan(DecodeMode.DENSE, maxLength, blocksPerSm);
+        if (usesStreamK(maxLength)) return List.of(streamK(plan, q, kv, lengths, out));
         List<KernelLaunch> launches = new ArrayList<>();
         launches.addAll(attend(DecodeMode.DENSE, plan, q, kv, lengths, noIndices, identityMap, 1, out));
         return chained(launches);
@@ -445,6 +483,18 @@ public final class GpuDecode implements AutoCloseable {
                 : List.of(split, merge(keyCounts, out, mergeStep, plan.splits(), mode.withValues()));
     }
 
+    /** Dense decode on {@link StreamKDecodeKernel} over {@code plan}'s whole rows (one launch, no merge). */
+    private KernelLaunch streamK(SplitPlan plan, F32Buffer q, KvLayer kv, I32Buffer lengths, F32Buffer out) {
+        int rowSteps = Math.ceilDiv(plan.keysPerSplit(), MmaDecodeKernel.BLOCK_KEYS);
+        int stages = tuning.mmaStages((int) (rows() * rowSteps / streamKGrid(3)));
+        return new KernelLaunch("split_dense", SPLIT_STREAM_K,
+                new LaunchConfig(streamKGrid(stages), 1, 1, StreamKDecodeKernel.THREADS, 1,
+                        StreamKDecodeKernel.dynamicSharedBytes(shape.headDim(), stages)),
+                q, kv.kWords(), kv.vWords(), lengths, tickets, carryFlags, out, lse, partialOut, partialLse,
+                shape.batch(), shape.kvHeads(), shape.groupParts(), shape.capacity(), rowSteps, qScale,
+                shape.headDim(), shape.blockHeads(), kv.dtype() == DType.BF16, stages);
+    }
+
     /**
      * Blocks of {@link PersistentDecodeKernel}'s grid: as many as are resident at once ({@code smCount} times the
      * blocks per SM that fit), at most one per work item (sequence x head block x split).
@@ -455,9 +505,14 @@ public final class GpuDecode implements AutoCloseable {
         return (int) Math.min(items, resident);
     }
 
-    /** The persistent kernel's work counter (zero between launches). */
+    /** The persistent and stream-K kernels' work counter (zero between launches). */
     I32Buffer ticketsBuffer() {
         return tickets;
+    }
+
+    /** The stream-K kernel's carry flags, one per row (zero between launches). */
+    I32Buffer carryFlagsBuffer() {
+        return carryFlags;
     }
 
     private KernelLaunch merge(I32Buffer keyCounts, F32Buffer out, int keysPerSplit, int splits, boolean withValues) {

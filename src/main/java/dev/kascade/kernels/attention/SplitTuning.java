@@ -23,6 +23,10 @@ import java.util.Locale;
  *   <li>{@code persistent}: where the tensor-core kernel runs dense or layer 0, it runs on a persistent grid
  *       ({@link PersistentDecodeKernel}) whose blocks take the same work items one after another, the copy ring
  *       running on across them.</li>
+ *   <li>{@code streamK}: where dense decode runs on the tensor-core kernel, whether it runs {@link StreamKDecodeKernel}
+ *       (one wave of blocks, each taking an equal share of all rows' steps laid end to end, rows cut between two
+ *       blocks merged by the second, no merge kernel): never, where {@link GpuDecode} measured it faster
+ *       ({@code AUTO}, the default), or always.</li>
  * </ul>
  * Measured on the H200 (bf16, 32/8/128, batch 64, 32K, 2026-11-29; docs/gpu-decode.md): pipelining helps every
  * mode (dense 2.141 -> 2.018 ms, layer 0 2.99 -> 2.54, reuse 0.271 -> 0.264); the gather path helps layer 0
@@ -37,7 +41,8 @@ import java.util.Locale;
  *
  * <p>{@link #current()} reads the system properties {@code kascade.decode.pipelined} (true/false),
  * {@code kascade.decode.asyncStages} (0, 2 or 3), {@code kascade.decode.gatherReduce} (never/layer0/always),
- * {@code kascade.decode.tensorCores} and {@code kascade.decode.persistent} (true/false), defaulting to
+ * {@code kascade.decode.tensorCores} and {@code kascade.decode.persistent} (true/false) and
+ * {@code kascade.decode.streamK} (off/auto/always), defaulting to
  * {@link #DEFAULT}, so the H200 benchmarks ({@code benchmarks/gpu/tune-split.sh}, {@code ab-decode.sh}) can compare
  * the variants in one session.
  *
@@ -47,19 +52,25 @@ import java.util.Locale;
  * @param tensorCores dense, layer 0 and reuse on {@link MmaDecodeKernel} where it serves the head dim
  * @param persistent  dense and layer 0 on {@link PersistentDecodeKernel} (a grid of resident blocks taking work
  *                    items in turn) where the tensor-core kernel runs
+ * @param streamK     where dense decode runs {@link StreamKDecodeKernel} ({@code persistent} comes first)
  */
-public record SplitTuning(boolean pipelined, int asyncStages, Gather gather, boolean tensorCores, boolean persistent) {
+public record SplitTuning(boolean pipelined, int asyncStages, Gather gather, boolean tensorCores, boolean persistent,
+                          StreamK streamK) {
     /** Which modes with V use the reduce-scatter / all-gather path (the anchor scores pass always does). */
     public enum Gather { NEVER, LAYER0, ALWAYS }
 
+    /** Where dense decode takes the stream-K grid: never, by {@link GpuDecode}'s measured rule, or always. */
+    public enum StreamK { OFF, AUTO, ALWAYS }
+
     /** The choice measured fastest on the H200 (see the class comment; the persistent grid was slower). */
-    public static final SplitTuning DEFAULT = new SplitTuning(true, 2, Gather.LAYER0, true, false);
+    public static final SplitTuning DEFAULT = new SplitTuning(true, 2, Gather.LAYER0, true, false, StreamK.AUTO);
 
     /** Most ring stages: the kernel delays the loads' positions by at most two steps (loads two steps ahead). */
     public static final int MAX_ASYNC_STAGES = 3;
 
     public SplitTuning {
         if (gather == null) throw new IllegalArgumentException("gather: expected NEVER, LAYER0 or ALWAYS but got null");
+        if (streamK == null) throw new IllegalArgumentException("streamK: expected OFF, AUTO or ALWAYS but got null");
         if (!validStages(asyncStages)) {
             throw new IllegalArgumentException("asyncStages: expected 0 (off) or 2.." + MAX_ASYNC_STAGES + " but got " + asyncStages);
         }
@@ -68,6 +79,11 @@ public record SplitTuning(boolean pipelined, int asyncStages, Gather gather, boo
     /** 0 (no ring) or 2 to {@link #MAX_ASYNC_STAGES}. */
     private static boolean validStages(int asyncStages) {
         return asyncStages == 0 || (asyncStages >= 2 && asyncStages <= MAX_ASYNC_STAGES);
+    }
+
+    /** The stream-K grid where measured faster ({@code AUTO}). */
+    public SplitTuning(boolean pipelined, int asyncStages, Gather gather, boolean tensorCores, boolean persistent) {
+        this(pipelined, asyncStages, gather, tensorCores, persistent, StreamK.AUTO);
     }
 
     /** The block grid ({@code persistent} off). */
@@ -87,12 +103,17 @@ public record SplitTuning(boolean pipelined, int asyncStages, Gather gather, boo
 
     /** This tuning with the tensor-core kernel switched on or off. */
     public SplitTuning withTensorCores(boolean on) {
-        return new SplitTuning(pipelined, asyncStages, gather, on, persistent);
+        return new SplitTuning(pipelined, asyncStages, gather, on, persistent, streamK);
     }
 
     /** This tuning with the persistent grid switched on or off. */
     public SplitTuning withPersistent(boolean on) {
-        return new SplitTuning(pipelined, asyncStages, gather, tensorCores, on);
+        return new SplitTuning(pipelined, asyncStages, gather, tensorCores, on, streamK);
+    }
+
+    /** This tuning with another stream-K choice. */
+    public SplitTuning withStreamK(StreamK choice) {
+        return new SplitTuning(pipelined, asyncStages, gather, tensorCores, persistent, choice);
     }
 
     /**
@@ -175,7 +196,18 @@ public record SplitTuning(boolean pipelined, int asyncStages, Gather gather, boo
         }
         boolean tensorCores = booleanProperty("kascade.decode.tensorCores", DEFAULT.tensorCores);
         boolean persistent = booleanProperty("kascade.decode.persistent", DEFAULT.persistent);
-        return new SplitTuning(pipelined, asyncStages, gather, tensorCores, persistent);
+        StreamK streamK = DEFAULT.streamK;
+        String sk = System.getProperty("kascade.decode.streamK");
+        if (sk != null && !sk.isBlank()) {
+            streamK = switch (sk.trim().toLowerCase(Locale.ROOT)) {
+                case "off", "false" -> StreamK.OFF;
+                case "auto" -> StreamK.AUTO;
+                case "always", "true" -> StreamK.ALWAYS;
+                default -> throw new IllegalArgumentException(
+                        "kascade.decode.streamK: expected off, auto or always but got '" + sk + "'");
+            };
+        }
+        return new SplitTuning(pipelined, asyncStages, gather, tensorCores, persistent, streamK);
     }
 
     /** System property {@code name} as true or false ({@code otherwise} when unset or blank). */
@@ -219,6 +251,7 @@ public record SplitTuning(boolean pipelined, int asyncStages, Gather gather, boo
     /** Short label for logs and benchmark records, e.g. {@code pipelined,gather=layer0}. */
     public String label() {
         return (asyncStages > 0 ? "async" + asyncStages : pipelined ? "pipelined" : "plain") + ",gather="
-                + gather.name().toLowerCase(Locale.ROOT) + (tensorCores ? ",mma" : "") + (persistent ? ",persistent" : "");
+                + gather.name().toLowerCase(Locale.ROOT) + (tensorCores ? ",mma" : "") + (persistent ? ",persistent" : "")
+                + (streamK == StreamK.AUTO ? "" : ",streamk=" + streamK.name().toLowerCase(Locale.ROOT));
     }
 }

@@ -47,21 +47,24 @@ class SingleSplitDecodeTest {
         }
     }
 
+    private static final SplitTuning NO_STREAM_K = SplitTuning.DEFAULT.withStreamK(SplitTuning.StreamK.OFF);
+
     @Test
     void denseTakesWholeRowsWhereTheyFillOneOrTwoWaves() {
-        // 132 SMs, d 128: a whole-row block has three stages, two per SM, so 264 slots; rows = batch x 8 KV heads.
-        assertEquals(1, wholeRowSplits(64, 128, SplitTuning.DEFAULT, 32768), "512 rows: 1.94 waves");
-        assertEquals(1, wholeRowSplits(64, 128, SplitTuning.DEFAULT, 16384), "16K");
-        assertEquals(1, wholeRowSplits(64, 128, SplitTuning.DEFAULT, 65536), "64K");
-        assertEquals(1, wholeRowSplits(32, 128, SplitTuning.DEFAULT, 32768), "256 rows: 0.97 waves");
-        assertEquals(1, wholeRowSplits(66, 128, SplitTuning.DEFAULT, 32768), "528 rows: 2 waves");
-        assertTrue(wholeRowSplits(64, 128, SplitTuning.DEFAULT, 131072) > 1, "128K: the split plan is faster");
-        assertTrue(wholeRowSplits(64, 128, SplitTuning.DEFAULT, 8192) > 1, "8K: two stages, not measured");
-        assertTrue(wholeRowSplits(60, 128, SplitTuning.DEFAULT, 32768) > 1, "480 rows: 91% of two waves");
-        assertTrue(wholeRowSplits(128, 128, SplitTuning.DEFAULT, 32768) > 1, "1024 rows: four waves");
-        assertTrue(wholeRowSplits(64, 64, SplitTuning.DEFAULT, 32768) > 1, "d 64: not measured");
-        assertTrue(wholeRowSplits(64, 128, SplitTuning.DEFAULT.withTensorCores(false), 32768) > 1, "FMA kernel");
-        assertTrue(wholeRowSplits(64, 128, SplitTuning.DEFAULT.withPersistent(true), 32768) > 1, "persistent");
+        // 132 SMs, d 128: a whole-row block has three stages, two per SM, so 264 slots; rows = batch x 8 KV heads. (The
+        // stream-K grid, which takes some of these shapes by default, is StreamKDecodeKernelTest's.)
+        assertEquals(1, wholeRowSplits(64, 128, NO_STREAM_K, 32768), "512 rows: 1.94 waves");
+        assertEquals(1, wholeRowSplits(64, 128, NO_STREAM_K, 16384), "16K");
+        assertEquals(1, wholeRowSplits(64, 128, NO_STREAM_K, 65536), "64K");
+        assertEquals(1, wholeRowSplits(32, 128, NO_STREAM_K, 32768), "256 rows: 0.97 waves");
+        assertEquals(1, wholeRowSplits(66, 128, NO_STREAM_K, 32768), "528 rows: 2 waves");
+        assertTrue(wholeRowSplits(64, 128, NO_STREAM_K, 131072) > 1, "128K: the split plan is faster");
+        assertTrue(wholeRowSplits(64, 128, NO_STREAM_K, 8192) > 1, "8K: two stages, not measured");
+        assertTrue(wholeRowSplits(60, 128, NO_STREAM_K, 32768) > 1, "480 rows: 91% of two waves");
+        assertTrue(wholeRowSplits(128, 128, NO_STREAM_K, 32768) > 1, "1024 rows: four waves");
+        assertTrue(wholeRowSplits(64, 64, NO_STREAM_K, 32768) > 1, "d 64: not measured");
+        assertTrue(wholeRowSplits(64, 128, NO_STREAM_K.withTensorCores(false), 32768) > 1, "FMA kernel");
+        assertTrue(wholeRowSplits(64, 128, NO_STREAM_K.withPersistent(true), 32768) > 1, "persistent");
     }
 
     /** Dense decode's splits for rows of {@code maxKeys} keys (32 query / 8 KV heads, 132 SMs, the default plan). */

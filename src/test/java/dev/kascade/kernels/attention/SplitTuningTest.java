@@ -118,6 +118,23 @@ class SplitTuningTest {
         } finally {
             restore(m, beforeM);
         }
+        String k = "kascade.decode.streamK";
+        String beforeK = System.getProperty(k);
+        try {
+            assertEquals(SplitTuning.StreamK.AUTO, SplitTuning.DEFAULT.streamK());
+            System.setProperty(k, "off");
+            assertEquals(SplitTuning.StreamK.OFF, SplitTuning.current().streamK());
+            System.setProperty(k, "ALWAYS");
+            assertEquals(SplitTuning.StreamK.ALWAYS, SplitTuning.current().streamK());
+            assertTrue(SplitTuning.current().label().endsWith(",streamk=always"), SplitTuning.current().label());
+            System.setProperty(k, "auto");
+            assertEquals(SplitTuning.DEFAULT.label(), SplitTuning.current().label(), "the default adds nothing");
+            System.setProperty(k, "sometimes");
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, SplitTuning::current);
+            assertTrue(e.getMessage().contains(k) && e.getMessage().contains("sometimes"), e.getMessage());
+        } finally {
+            restore(k, beforeK);
+        }
     }
 
     @Test
