@@ -3,7 +3,10 @@
 
 Shapes: 32 query heads / 8 KV heads (GQA, enable_gqa=True), head dim 128, bf16 and f16, batch 1/8/64,
 contexts 8K..128K, every sequence the full context. Timing: CUDA events around each call after warm-up,
-median of --iters calls. When one set of inputs is smaller than 4x the L2 cache, several copies are rotated so
+median of --iters calls. The warm-up is --warmup calls and at least --first-warmup-ms of calls before the first shape,
+--warmup-ms before each other one, as `kascade bench decode` warms up: on the H200 both kernels run about 5% slower
+after a second of sustained load than in its first tens of milliseconds (2026-11-29, batch 64, 32K: this script
+1.892-1.901 ms after 5 warm-up calls, 1.987-1.996 after 500, 1.916 after 1500), so the two must be timed alike. When one set of inputs is smaller than 4x the L2 cache, several copies are rotated so
 that every call reads the KV cache from HBM.
 
 Effective bandwidth counts the bytes a decode must move: K and V (batch * context * kv_heads * d * 2 bytes,
@@ -75,11 +78,18 @@ def sdpa_decode(q, k, v):
     return F.scaled_dot_product_attention(q, k, v, enable_gqa=True)
 
 
-def time_calls(fn, sets, warmup, iters):
+def time_calls(fn, sets, warmup, iters, warmup_s=0.0):
     """Per-call GPU times (ms): calls are queued back to back, each between two events, one sync at the end.
-    Calls shorter than the host's launch overhead (batch 1, short contexts) measure that overhead instead."""
-    for i in range(warmup):
+    Calls shorter than the host's launch overhead (batch 1, short contexts) measure that overhead instead.
+    Warm-up: at least `warmup` calls and `warmup_s` seconds of them (synchronised every 16 calls, so that the
+    seconds are the GPU's)."""
+    start = time.perf_counter()
+    i = 0
+    while i < warmup or time.perf_counter() - start < warmup_s:
         fn(*sets[i % len(sets)])
+        i += 1
+        if i % 16 == 0:
+            torch.cuda.synchronize()
     torch.cuda.synchronize()
     starts = [torch.cuda.Event(enable_timing=True) for _ in range(iters)]
     ends = [torch.cuda.Event(enable_timing=True) for _ in range(iters)]
@@ -102,7 +112,10 @@ def main():
     ap.add_argument("--head-dim", type=int, default=128)
     ap.add_argument("--warmup", type=int, default=10)
     ap.add_argument("--iters", type=int, default=50)
+    ap.add_argument("--first-warmup-ms", type=int, default=1000, help="warm-up before the first shape")
+    ap.add_argument("--warmup-ms", type=int, default=200, help="warm-up before every other shape")
     args = ap.parse_args()
+    warmed = False
 
     if not torch.cuda.is_available():
         print(json.dumps({"bench": "sdpa_decode", "error": "no CUDA device"}), flush=True)
@@ -135,7 +148,9 @@ def main():
                 for backend in args.backends.split(","):
                     try:
                         with backend_context(backend):
-                            times = time_calls(sdpa_decode, sets, args.warmup, args.iters)
+                            warmup_ms = args.warmup_ms if warmed else args.first_warmup_ms
+                            times = time_calls(sdpa_decode, sets, args.warmup, args.iters, warmup_ms / 1000)
+                            warmed = True
                     except Exception as e:
                         print(json.dumps({**row, "backend": backend, "error": str(e).splitlines()[0]}), flush=True)
                         torch.cuda.synchronize()
