@@ -1,6 +1,7 @@
 package dev.kascade.kernels.attention;
 
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * Code-shape choices of {@link SplitDecodeKernel#decodeSplit} that change speed, not results (all are
@@ -183,31 +184,29 @@ public record SplitTuning(boolean pipelined, int asyncStages, Gather gather, boo
                         + " but got '" + a + "'");
             }
         }
-        String g = System.getProperty("kascade.decode.gatherReduce");
-        Gather gather = DEFAULT.gather;
-        if (g != null && !g.isBlank()) {
-            gather = switch (g.trim().toLowerCase(Locale.ROOT)) {
-                case "never", "false" -> Gather.NEVER;
-                case "layer0" -> Gather.LAYER0;
-                case "always", "true" -> Gather.ALWAYS;
-                default -> throw new IllegalArgumentException(
-                        "kascade.decode.gatherReduce: expected never, layer0 or always but got '" + g + "'");
-            };
-        }
+        Gather gather = choiceProperty("kascade.decode.gatherReduce", DEFAULT.gather, "never, layer0 or always",
+                Map.of("never", Gather.NEVER, "false", Gather.NEVER, "layer0", Gather.LAYER0,
+                        "always", Gather.ALWAYS, "true", Gather.ALWAYS));
         boolean tensorCores = booleanProperty("kascade.decode.tensorCores", DEFAULT.tensorCores);
         boolean persistent = booleanProperty("kascade.decode.persistent", DEFAULT.persistent);
-        StreamK streamK = DEFAULT.streamK;
-        String sk = System.getProperty("kascade.decode.streamK");
-        if (sk != null && !sk.isBlank()) {
-            streamK = switch (sk.trim().toLowerCase(Locale.ROOT)) {
-                case "off", "false" -> StreamK.OFF;
-                case "auto" -> StreamK.AUTO;
-                case "always", "true" -> StreamK.ALWAYS;
-                default -> throw new IllegalArgumentException(
-                        "kascade.decode.streamK: expected off, auto or always but got '" + sk + "'");
-            };
-        }
+        StreamK streamK = choiceProperty("kascade.decode.streamK", DEFAULT.streamK, "off, auto or always",
+                Map.of("off", StreamK.OFF, "false", StreamK.OFF, "auto", StreamK.AUTO,
+                        "always", StreamK.ALWAYS, "true", StreamK.ALWAYS));
         return new SplitTuning(pipelined, asyncStages, gather, tensorCores, persistent, streamK);
+    }
+
+    /**
+     * System property {@code name} as one of {@code words} (case-insensitive; {@code otherwise} when unset or blank); any
+     * other value fails naming the property, the {@code expected} words and the value.
+     */
+    static <T> T choiceProperty(String name, T otherwise, String expected, Map<String, T> words) {
+        String v = System.getProperty(name);
+        if (v == null || v.isBlank()) return otherwise;
+        T choice = words.get(v.trim().toLowerCase(Locale.ROOT));
+        if (choice == null) {
+            throw new IllegalArgumentException(name + ": expected " + expected + " but got '" + v + "'");
+        }
+        return choice;
     }
 
     /** System property {@code name} as true or false ({@code otherwise} when unset or blank). */
