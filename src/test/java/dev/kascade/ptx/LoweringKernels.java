@@ -24,6 +24,11 @@ final class LoweringKernels {
     }
 
     @Kernel
+    static void negativeOffsets(KernelContext ctx, I32Buffer io, int k) {
+        io.set(k - 2, io.get(k - 1) + io.atomicAdd(k - 3, 1)); // constant offsets -8, -4 and -12 from io + 4k
+    }
+
+    @Kernel
     static void nonAsciiSource(KernelContext ctx, I32Buffer out) {
         out.set(ctx.globalIdx(), 1); // x ≠ y — the PTX quotes this line, and ptxas takes ASCII only
     }

@@ -60,6 +60,16 @@ class PtxCompilerTest {
     }
 
     @Test
+    void negativeAddressOffsetsAreWrittenAsPtxasParsesThem() {
+        // "[%rd1-4]" is a syntax error for ptxas; "[%rd1+-4]" is the form it takes
+        String p = ptx("negativeOffsets");
+        find(p, "^\\s*ld\\.global\\.s32\\s+%r\\d+, \\[%rd\\d+\\+-4\\]");
+        find(p, "^\\s*st\\.global\\.s32\\s+\\[%rd\\d+\\+-8\\]");
+        find(p, "^\\s*atom\\.global\\.add\\.s32\\s+%r\\d+, \\[%rd\\d+\\+-12\\]");
+        assertFalse(Pattern.compile("\\[%rd\\d+-").matcher(p).find(), p);
+    }
+
+    @Test
     void sourceLinesAreQuotedInAsciiOnly() {
         String p = ptx("nonAsciiSource");
         assertTrue(p.contains("out.set(ctx.globalIdx(), 1); // x ? y ?"), "the quoted line, its other characters as ?:\n" + p);

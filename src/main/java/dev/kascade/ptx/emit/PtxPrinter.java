@@ -301,10 +301,11 @@ public final class PtxPrinter {
         return b.toString();
     }
 
+    /** {@code [base]}, {@code [base+off]}; a negative offset is written {@code [base+-4]}, the form ptxas parses. */
     private String addr(Operand base, long off) {
         String b = o(base);
         if (off == 0) return "[" + b + "]";
-        return "[" + b + (off > 0 ? "+" : "") + off + "]";
+        return "[" + b + "+" + off + "]";
     }
 
     private String join(Reg[] regs) {
