@@ -67,7 +67,8 @@ public final class CorpusCases {
                 new CorpusCase("mma_bf16", (l, r, a, s) -> mma(l, r, a, s, true)),
                 new CorpusCase("mma_f16", (l, r, a, s) -> mma(l, r, a, s, false)),
                 new CorpusCase("async_copy", CorpusCases::asyncCopy),
-                new CorpusCase("bulk_copy", CorpusCases::bulkCopy));
+                new CorpusCase("bulk_copy", CorpusCases::bulkCopy),
+                new CorpusCase("chained_scan", CorpusCases::chainedScan));
     }
 
     static Method method(String name) {
@@ -252,6 +253,23 @@ public final class CorpusCases {
             }
         }
         return exactInts("bulk_copy", tiles + " tiles", want, out);
+    }
+
+    private static CaseResult chainedScan(KernelLauncher l, Random r, Arena arena, int s) {
+        int n = 2000 * s + 37; // not a multiple of the 256-element tile
+        int tiles = (n + ChainedScanKernel.THREADS - 1) / ChainedScanKernel.THREADS;
+        float[] x = new float[n];
+        float[] want = new float[n];
+        float sum = 0f;
+        for (int i = 0; i < n; i++) {
+            x[i] = r.nextInt(16); // small integers: every prefix sum is exact in float
+            sum += x[i];
+            want[i] = sum;
+        }
+        F32Buffer out = F32Buffer.allocate(arena, n);
+        l.launch(method("chained_scan"), LaunchConfig.of1D(tiles, ChainedScanKernel.THREADS), f32(arena, x), out,
+                F32Buffer.allocate(arena, tiles), I32Buffer.allocate(arena, tiles), I32Buffer.allocate(arena, 1), n);
+        return exactFloats("chained_scan", n + " elements, " + tiles + " tiles", want, out);
     }
 
     private static CaseResult rowSoftmax(KernelLauncher l, Random r, Arena arena, int s) {

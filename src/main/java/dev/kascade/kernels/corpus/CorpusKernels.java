@@ -73,6 +73,8 @@ public final class CorpusKernels {
                 KernelSpec.of("async_copy", AsyncCopyKernel.class, "reverseChunks", Map.of(),
                         "double-buffered tile copy: cp.async, commit/wait_group, ld.shared.v4, barriers"),
                 KernelSpec.of("bulk_copy", BulkCopyKernel.class, "reverseRows", Map.of(),
-                        "double-buffered tile copy: cp.async.bulk on mbarrier transaction barriers (sm_90)"));
+                        "double-buffered tile copy: cp.async.bulk on mbarrier transaction barriers (sm_90)"),
+                KernelSpec.of("chained_scan", ChainedScanKernel.class, "chainedScan", Map.of(),
+                        "one-pass prefix sum, each block handing its total to the next: fence, flag atomics, nanosleep"));
     }
 }
