@@ -261,8 +261,9 @@ public final class CorpusCases {
         float[] x = new float[n];
         float[] want = new float[n];
         float sum = 0f;
+        int bound = Math.max(1, Math.min(16, (1 << 24) / n)); // every prefix sum below 2^24: exact in float
         for (int i = 0; i < n; i++) {
-            x[i] = r.nextInt(16); // small integers: every prefix sum is exact in float
+            x[i] = r.nextInt(bound);
             sum += x[i];
             want[i] = sum;
         }
