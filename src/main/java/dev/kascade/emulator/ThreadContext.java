@@ -224,6 +224,27 @@ final class ThreadContext extends KernelContext {
     }
 
     @Override
+    public void ldmatrixX4Trans(int[] shared, int index, int[] dst) {
+        block.checkShared(shared, "ldmatrixX4Trans");
+        if (index % 4 != 0) {
+            throw new IllegalArgumentException("ldmatrixX4Trans: row index " + index
+                    + " must be a multiple of 4 (16-byte aligned rows)");
+        }
+        int lane = laneId();
+        int col = lane >> 2;
+        for (int m = 0; m < 4; m++) {
+            int lo = shuffleIdx(index, 8 * m + 2 * (lane & 3)); // the rows' indices, from the lanes that gave them
+            int hi = shuffleIdx(index, 8 * m + 2 * (lane & 3) + 1);
+            dst[m] = half(shared, lo, col) | half(shared, hi, col) << 16;
+        }
+    }
+
+    /** Element {@code col} (0..7) of the 16-bit row starting at word {@code row}. */
+    private static int half(int[] shared, int row, int col) {
+        return shared[row + (col >> 1)] >>> (16 * (col & 1)) & 0xFFFF;
+    }
+
+    @Override
     public void threadFence() {
         VarHandle.fullFence();
     }

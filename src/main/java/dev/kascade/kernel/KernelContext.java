@@ -238,6 +238,16 @@ public abstract class KernelContext {
      */
     public abstract void nanosleep(int nanoseconds);
 
+    /**
+     * Warp collective: four 8 x 8 matrices of 16-bit elements from shared memory, transposed. Lane l gives in
+     * {@code index} the word index of row {@code l & 7} of matrix {@code l >> 3} (8 elements, 16 bytes, a multiple of
+     * 4); {@code dst[m]} receives of matrix m the elements (row 2 (l & 3), column l >> 2) in its low half and (row
+     * 2 (l & 3) + 1, column l >> 2) in its high half: for a row-major [k][n] tile, the B fragment of
+     * {@code mma.m16n8k16} (two matrices per fragment: k 0..7 and 8..15). GPU:
+     * {@code ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16}; {@code dst} a constant-size local array of 4.
+     */
+    public abstract void ldmatrixX4Trans(int[] shared, int index, int[] dst);
+
     /** Closes the calling thread's current group of {@link #cpAsync16} copies. GPU: {@code cp.async.commit_group}. */
     public abstract void cpAsyncCommit();
 

@@ -394,4 +394,39 @@ class EmulatorSemanticsTest {
         }
         assertEquals(DType.bf16ToFloat(a.getRaw(17)), am[1][1]);
     }
+
+    /* One warp: shared memory holds 32 rows of 8 halfwords, row r's column c holding 16 r + c; lane l gives row
+       (5 l + 3) mod 32 to ldmatrix.x4.trans and writes back its four words. */
+    @Kernel
+    static void ldmatrixTrans(KernelContext ctx, I32Buffer out) {
+        int[] rows = ctx.sharedI32(32 * 4);
+        int l = ctx.laneId();
+        for (int w = 0; w < 4; w++) {
+            rows[4 * l + w] = (16 * l + 2 * w) | (16 * l + 2 * w + 1) << 16;
+        }
+        ctx.syncWarp();
+        int[] d = new int[4];
+        ctx.ldmatrixX4Trans(rows, 4 * ((5 * l + 3) & 31), d);
+        for (int m = 0; m < 4; m++) {
+            out.set(4 * l + m, d[m]);
+        }
+    }
+
+    @Test
+    void ldmatrixTransHandsEachLaneItsColumnOfTwoRowsPerMatrix() {
+        // PTX: of matrix m (rows from lanes 8m .. 8m + 7), lane l gets (row 2 (l % 4), column l / 4) in its low half
+        // and (row 2 (l % 4) + 1, same column) in its high half. The emulator and the IR interpreter must agree with it.
+        for (dev.kascade.kernel.KernelLauncher launcher : java.util.List.<dev.kascade.kernel.KernelLauncher>of(
+                Emulator::launch, new dev.kascade.ptx.interp.IrInterpreter())) {
+            I32Buffer out = I32Buffer.allocate(ARENA, 128);
+            launcher.launch(Kernels.named(getClass(), "ldmatrixTrans"), new LaunchConfig(1, 1, 1, 32, 1, 0), out);
+            for (int l = 0; l < 32; l++) {
+                for (int m = 0; m < 4; m++) {
+                    int lo = 16 * ((5 * (8 * m + 2 * (l % 4)) + 3) & 31) + l / 4;
+                    int hi = 16 * ((5 * (8 * m + 2 * (l % 4) + 1) + 3) & 31) + l / 4;
+                    assertEquals(lo | hi << 16, out.get(4 * l + m), launcher + ": lane " + l + ", matrix " + m);
+                }
+            }
+        }
+    }
 }

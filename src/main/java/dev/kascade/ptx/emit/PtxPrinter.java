@@ -221,6 +221,8 @@ public final class PtxPrinter {
                 for (int k = 1; k < u.length; k++) s.append(", ").append(o(u[k]));
                 yield s.toString();
             }
+            case LDMATRIX -> "ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16\t{" + join(i.defs) + "}, "
+                    + addr(u[0], (Long) i.attr);
             case BAR -> "bar.sync\t0";
             case WARP_SYNC -> "bar.warp.sync\t-1";
             case SHFL -> "shfl.sync." + i.attr + ".b32\t" + dst + ", " + o(u[0]) + ", " + o(u[1]) + ", " + o(u[2]) + ", -1";

@@ -180,6 +180,15 @@ final class Intrinsics {
                 if (p instanceof Imm) p = c.emit(Op.MOV, Ty.PRED, null, p);
                 return Value.of(c.emit(Op.BALLOT, Ty.I32, null, p));
             }
+            case "ldmatrixX4Trans([II[I)V": {
+                Operand[] dst = regArray(a[2], s, Ty.I32, 4, "dst");
+                Addr ad = sharedAddr(a[0], arg(a[1]));
+                Reg[] w = new Reg[4];
+                for (int q = 0; q < 4; q++) w[q] = c.fn.reg(Ty.I32);
+                c.emitMulti(Op.LDMATRIX, w, ad.off, ad.base);
+                System.arraycopy(w, 0, dst, 0, 4);
+                return null;
+            }
             case "sharedLoad4([II[I)V": {
                 Operand[] dst = regArray(a[2], s, Ty.I32, 4, "dst");
                 Addr ad = sharedAddr(a[0], arg(a[1]));

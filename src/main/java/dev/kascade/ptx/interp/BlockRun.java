@@ -142,7 +142,7 @@ final class BlockRun {
             }
             Insn i = t.block.insns.get(t.pc);
             switch (i.op) {
-                case BAR, SHFL, BALLOT, REDUX, MMA, WARP_SYNC -> {
+                case BAR, SHFL, BALLOT, REDUX, MMA, WARP_SYNC, LDMATRIX -> {
                     t.waiting = i;
                     return;
                 }
@@ -245,6 +245,7 @@ final class BlockRun {
                 for (Thread t : lanes) set(t, at.defs[0], acc);
             }
             case MMA -> mma(lanes, at);
+            case LDMATRIX -> ldmatrix(lanes, at);
             case WARP_SYNC -> {
                 // a meeting only: every lane has executed everything before it
             }
@@ -255,6 +256,25 @@ final class BlockRun {
             t.pc++;
         }
         return true;
+    }
+
+    /** ldmatrix.x4.trans: lane l's word m = matrix m's elements (2 (l & 3), l >> 2) and (2 (l & 3) + 1, l >> 2). */
+    private void ldmatrix(List<Thread> lanes, Insn at) {
+        long[] row = new long[KernelContext.WARP_SIZE];
+        for (Thread th : lanes) row[th.lane] = val(th, at.uses[0]) + (Long) at.attr;
+        for (Thread th : lanes) {
+            int col = th.lane >> 2;
+            for (int m = 0; m < 4; m++) {
+                long lo = row[8 * m + 2 * (th.lane & 3)] + 2L * col;
+                long hi = row[8 * m + 2 * (th.lane & 3) + 1] + 2L * col;
+                int word = sharedHalf(lo) | sharedHalf(hi) << 16;
+                set(th, at.defs[m], word & 0xFFFFFFFFL);
+            }
+        }
+    }
+
+    private int sharedHalf(long addr) {
+        return seg(Op.Space.SHARED, addr).get(S, off(Op.Space.SHARED, addr)) & 0xFFFF;
     }
 
     /** m16n8k16 with the PTX fragment layout (g = lane / 4, t = lane % 4). */

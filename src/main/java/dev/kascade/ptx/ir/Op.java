@@ -63,6 +63,11 @@ public enum Op {
     REDUX(false),
     /** Tensor-core product; attr is bf16 or f16; defs d0..3, uses a0..3, b0..1, c0..3. */
     MMA(false),
+    /**
+     * {@code ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16}: a warp collective; defs are the four fragment words,
+     * the use is the lane's row address, attr the constant byte offset (Long).
+     */
+    LDMATRIX(false),
     /** {@code cp.async.cg.shared.global}: 16 bytes; attr is a {@link Copy}; uses are the shared and global address. */
     CP_ASYNC(false),
     /** {@code cp.async.bulk.prefetch.L2.global}; attr is the address offset (Long); uses are the address and the size. */

@@ -95,7 +95,7 @@ public final class Uniformity {
             for (Insn i : b.insns) {
                 boolean barrier = i.op == Op.BAR;
                 boolean warp = i.op == Op.SHFL || i.op == Op.REDUX || i.op == Op.BALLOT || i.op == Op.MMA
-                        || i.op == Op.WARP_SYNC;
+                        || i.op == Op.WARP_SYNC || i.op == Op.LDMATRIX;
                 if ((barrier && ctrl[bi] > 0) || (warp && ctrl[bi] > 1)) {
                     Block br = blocks.get(rootCause(ctrlFrom, bi, blocks, level));
                     String what = barrier ? "barrier()" : "warp collective (" + i.op.name().toLowerCase() + ")";

@@ -74,6 +74,7 @@ class JvmVersusIrTest {
         @Override public void fenceProxyAsync() { throw new UnsupportedOperationException(); }
         @Override public void threadFence() { throw new UnsupportedOperationException(); }
         @Override public void nanosleep(int ns) { throw new UnsupportedOperationException(); }
+        @Override public void ldmatrixX4Trans(int[] s, int i, int[] d) { throw new UnsupportedOperationException(); }
         @Override public void cpAsyncCommit() { throw new UnsupportedOperationException(); }
         @Override public void cpAsyncWait(int n) { throw new UnsupportedOperationException(); }
     }
