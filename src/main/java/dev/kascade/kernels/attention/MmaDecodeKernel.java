@@ -83,16 +83,6 @@ public final class MmaDecodeKernel {
         return stages * ringStageBytes(headDim) + KernelContext.WARP_SIZE * (headDim / 4) * 4;
     }
 
-    /** bf16x2 (or f16x2) of the low halves of two words: {@code a}'s in bits 0..15, {@code b}'s in 16..31. */
-    static int lowHalves(int a, int b) {
-        return (a & 0xFFFF) | (b << 16);
-    }
-
-    /** bf16x2 (or f16x2) of the high halves of two words: {@code a}'s in bits 0..15, {@code b}'s in 16..31. */
-    static int highHalves(int a, int b) {
-        return (a >>> 16) | (b & 0xFFFF0000);
-    }
-
     /** Two floats rounded to the cache's 16-bit type and packed, {@code lo} in bits 0..15. */
     static int pack(boolean bf16, float lo, float hi) {
         return bf16 ? KernelContext.packBf16x2(lo, hi) : KernelContext.packF16x2(lo, hi);
@@ -120,10 +110,10 @@ public final class MmaDecodeKernel {
      *   end.
      *   P V: O (16 x d) += P (16 heads x 16 keys) V (16 keys x d): P's A fragment is S's C fragment of the two key
      *   tiles (rows g, keys 2t, 2t+1 and 8 + 2t, 8 + 2t + 1), as in FlashAttention-2, so probabilities never leave
-     *   the lane; p's hi half fills rows g, its lo half rows 8 + g. V's B fragment for n8 tile nt = 8i + e holds
-     *   keys 2t, 2t+1 (and +8) of dim 8 (g + 8i) + e: lane (g, t) reads chunk g + 8i of rows 2t, 2t+1, 2t+8, 2t+9
-     *   and pairs the halves of two rows with a byte permute. Its accumulators are then dims 64i + 16t + e and
-     *   64i + 16t + 8 + e of head g.
+     *   the lane; p's hi half fills rows g, its lo half rows 8 + g. V's B fragment for n8 tile nt (dims 8nt ..
+     *   8nt + 7, one 16-byte chunk of each V row) holds keys 2t, 2t+1 (and +8) of dim 8nt + g: one
+     *   ldmatrix.x4.trans per 16 dims reads the 8 x 8 blocks (keys 0..7 and 8..15 of two chunks) transposed, each
+     *   lane giving one row's address. Its accumulators are then dims 8nt + 2t and 8nt + 2t + 1 of head g.
      * Memory traffic per key: 2d bytes of K and 2d of V, each read once for all the block's heads, by 16-byte
      * cp.async.cg copies of whole rows (each 8-lane phase one 128-byte line; + 4 bytes of index when sparse);
      * fragments are read back from other lanes' copies (swizzled, conflict-free), so the warp meets at syncWarp
@@ -333,7 +323,6 @@ public final class MmaDecodeKernel {
         int[] qHi = new int[4];
         int[] qLo = new int[4];
         int[] load = new int[4];
-        int[] vRows = new int[16];
         float[] s = new float[4]; // key tile j, column 2t + e: s[2j + e]
         float[] p = new float[4];
 
@@ -407,30 +396,24 @@ public final class MmaDecodeKernel {
         state[0] = runMax;
         state[1] = runSum;
 
-        // 4. O += P V: P's A fragment from this lane's p (hi, then lo), V's B fragments by pairing two rows.
+        // 4. O += P V: P's A fragment from this lane's p (hi, then lo).
         int pHi0 = pack(kvBf16, p[0], p[1]);
         int pHi2 = pack(kvBf16, p[2], p[3]);
         int pLo0 = packRemainder(kvBf16, pHi0, p[0], p[1]);
         int pLo2 = packRemainder(kvBf16, pHi2, p[2], p[3]);
-        for (int i = 0; i < KernelContext.unroll(headDim / 64); i++) {
-            for (int r = 0; r < KernelContext.unroll(4); r++) {
-                int row = 2 * t + (r & 1) + 8 * (r >> 1);
-                ctx.sharedLoad4(smem, MmaRing.vFragmentIndex(headDim, stageWords, g, t, i, r), load);
-                boolean live = !zeroRowsPastEnd || keyBase + row < end; // past the length: copied unclamped
-                for (int w = 0; w < KernelContext.unroll(4); w++) {
-                    vRows[4 * r + w] = live ? load[w] : 0;
-                }
-            }
-            for (int e = 0; e < KernelContext.unroll(8); e++) {
-                int w = e >> 1;
-                int nt = 8 * i + e;
-                if ((e & 1) == 0) {
-                    fb[0] = lowHalves(vRows[w], vRows[4 + w]);
-                    fb[1] = lowHalves(vRows[8 + w], vRows[12 + w]);
-                } else {
-                    fb[0] = highHalves(vRows[w], vRows[4 + w]);
-                    fb[1] = highHalves(vRows[8 + w], vRows[12 + w]);
-                }
+        // V's B fragments straight from the ring by ldmatrix.trans: per 16 dims, keys 0..7 and 8..15 of two n8 tiles.
+        // Keys at or past the end read as zero when the caller asks (their rows may hold anything, even NaN).
+        int lane2 = 2 * t;
+        int mask0 = (!zeroRowsPastEnd || keyBase + lane2 < end ? 0xFFFF : 0)
+                | (!zeroRowsPastEnd || keyBase + lane2 + 1 < end ? 0xFFFF0000 : 0);
+        int mask1 = (!zeroRowsPastEnd || keyBase + 8 + lane2 < end ? 0xFFFF : 0)
+                | (!zeroRowsPastEnd || keyBase + 9 + lane2 < end ? 0xFFFF0000 : 0);
+        for (int i = 0; i < KernelContext.unroll(headDim / 16); i++) {
+            ctx.ldmatrixX4Trans(smem, MmaRing.vLdmatrixIndex(headDim, stageWords, lane, i), load);
+            for (int h = 0; h < KernelContext.unroll(2); h++) {
+                int nt = 2 * i + h;
+                fb[0] = zeroRowsPastEnd ? load[2 * h] & mask0 : load[2 * h];
+                fb[1] = zeroRowsPastEnd ? load[2 * h + 1] & mask1 : load[2 * h + 1];
                 pv[0] = acc[2 * nt];
                 pv[1] = acc[2 * nt + 1];
                 pv[2] = 0f;
@@ -472,9 +455,9 @@ public final class MmaDecodeKernel {
                 smem[base + blockHeads * headDim + blockHeads + g] = Float.floatToRawIntBits(runSum);
             }
             for (int nt = 0; nt < KernelContext.unroll(headDim / 8); nt++) {
-                int dim = 64 * (nt >> 3) + 16 * t + (nt & 7);
+                int dim = 8 * nt + 2 * t; // C fragment: row g, columns 2t and 2t + 1 of n8 tile nt = 8 dims of V
                 smem[base + g * headDim + dim] = Float.floatToRawIntBits(acc[2 * nt]);
-                smem[base + g * headDim + dim + 8] = Float.floatToRawIntBits(acc[2 * nt + 1]);
+                smem[base + g * headDim + dim + 1] = Float.floatToRawIntBits(acc[2 * nt + 1]);
             }
         }
     }

@@ -34,12 +34,12 @@ final class MmaRing {
 
     /**
      * Word index of chunk {@code chunk} of the warp's V row {@code row} in the ring, after its 16 K rows; chunks
-     * swizzled as {@code chunk ^ 2 ((row >> 1) & 3)}, so that a load phase (rows 2t + c for t = 0..3, chunks 2p,
-     * 2p + 1) hits 8 different bank quads.
+     * swizzled as {@code chunk ^ (row & 7)}, so that the 8 rows an {@code ldmatrix} phase reads (8 consecutive keys,
+     * one logical chunk) hit 8 different bank quads, and a copy phase (8 chunks of one row) still one 128-byte line.
      */
     static int vRingIndex(int headDim, int stages, int warp, int stage, int row, int chunk) {
         return stageBase(headDim, stages, warp, stage) + MmaDecodeKernel.WARP_KEYS * headDim / 2
-                + (row * (headDim / 8) + (chunk ^ (((row >> 1) & 3) << 1))) * 4;
+                + (row * (headDim / 8) + (chunk ^ (row & 7))) * 4;
     }
 
     /**
@@ -55,14 +55,15 @@ final class MmaRing {
     }
 
     /**
-     * {@link #vRingIndex} of lane (g, t)'s V chunk {@code g + 8i} of row {@code 2t + (r & 1) + 8 (r >> 1)}: that row's
-     * swizzle is {@code ((row >> 1) & 3) = t}, so the chunk is {@code (g ^ 2t) + 8i}, and only {@code stageBase} and
-     * the lane's terms vary at run time. Equal to vRingIndex for every lane (MmaDecodeKernelTest).
+     * {@link #vRingIndex} of the V row lane l gives to {@code ldmatrixX4Trans} for dims 16i .. 16i + 15: matrix m = l >> 3
+     * is keys 8 (m & 1) .. + 7 of chunk 2i + (m >> 1), and the lane gives its row l & 7, key (l & 7) + 8 (m & 1).
+     * Equal to vRingIndex (MmaDecodeKernelTest).
      */
-    static int vFragmentIndex(int headDim, int stageBase, int g, int t, int i, int r) {
-        int laneWords = (2 * t * (headDim / 8) + (g ^ (2 * t))) * 4;
-        int rowWords = ((r & 1) + 8 * (r >> 1)) * (headDim / 8) * 4;
-        return stageBase + laneWords + MmaDecodeKernel.WARP_KEYS * headDim / 2 + rowWords + 8 * i * 4;
+    static int vLdmatrixIndex(int headDim, int stageBase, int lane, int i) {
+        int m = lane >> 3;
+        int key = (lane & 7) + 8 * (m & 1);
+        int chunk = 2 * i + (m >> 1);
+        return stageBase + MmaDecodeKernel.WARP_KEYS * headDim / 2 + (key * (headDim / 8) + (chunk ^ (lane & 7))) * 4;
     }
 
     /** Zeroes V rows {@code firstDead .. 15} of the warp's part of ring stage {@code stage} (all lanes share it). */
@@ -105,19 +106,19 @@ final class MmaRing {
             // the same for every m. This keeps the copies' address arithmetic out of the loop's instruction stream.
             long word = (rowBase + warpBase + laneRow) * (headDim / 2) + 4 * chunk;
             int kIndex = kRingIndex(headDim, stages, warp, stage, laneRow, chunk);
-            // V's swizzle of row m * rowsPerCopy + laneRow is (m * rowsPerCopy / 2 + laneRow / 2) & 3: four values,
-            // repeating every 4 / (rowsPerCopy / 2) copies, each folded into a first index once.
+            // V's swizzle of row m * rowsPerCopy + laneRow is (laneRow + m * rowsPerCopy) & 7: four values (rowsPerCopy
+            // is 2 or 4), repeating every 4 copies at most, each folded into a first index once.
             int vRowIndex = stageBase(headDim, stages, warp, stage) + MmaDecodeKernel.WARP_KEYS * headDim / 2
                     + laneRow * rowChunks * 4;
             int[] vFirst = new int[4];
             for (int j = 0; j < KernelContext.unroll(4); j++) {
-                vFirst[j] = vRowIndex + (chunk ^ ((((laneRow >> 1) + j) & 3) << 1)) * 4;
+                vFirst[j] = vRowIndex + (chunk ^ ((laneRow + j * rowsPerCopy) & 7)) * 4;
             }
             for (int m = 0; m < KernelContext.unroll(headDim / 16); m++) {
                 long at = word + (long) m * rowsPerCopy * (headDim / 2);
                 int rowOffset = m * rowsPerCopy * rowChunks * 4;
                 ctx.cpAsync16(smem, kIndex + rowOffset, kCache, at);
-                ctx.cpAsync16(smem, vFirst[(m * (rowsPerCopy / 2)) & 3] + rowOffset, vCache, at);
+                ctx.cpAsync16(smem, vFirst[m & 3] + rowOffset, vCache, at);
             }
             ctx.cpAsyncCommit();
             return;

@@ -90,7 +90,7 @@ class MmaDecodeKernelTest {
 
     @Test
     void fragmentIndicesEqualTheSwizzledRingIndices() {
-        // attendStep reads fragments through kFragmentIndex / vFragmentIndex, whose lane terms the loop can hoist; they
+        // attendStep reads fragments through kFragmentIndex / vLdmatrixIndex, whose lane terms the loop can hoist; they
         // must name the same words as the ring layout's kRingIndex / vRingIndex that the copies write.
         int checked = 0;
         for (int headDim : new int[] {64, 128}) {
@@ -107,13 +107,12 @@ class MmaDecodeKernelTest {
                                     checked++;
                                 }
                             }
-                            for (int i = 0; i < headDim / 64; i++) {
-                                for (int r = 0; r < 4; r++) {
-                                    int row = 2 * t + (r & 1) + 8 * (r >> 1);
-                                    assertEquals(MmaRing.vRingIndex(headDim, stages, warp, stage, row, g + 8 * i),
-                                            MmaRing.vFragmentIndex(headDim, base, g, t, i, r));
-                                    checked++;
-                                }
+                            for (int i = 0; i < headDim / 16; i++) {
+                                int m = lane >> 3; // the ldmatrix matrix this lane gives a row of
+                                int row = (lane & 7) + 8 * (m & 1);
+                                assertEquals(MmaRing.vRingIndex(headDim, stages, warp, stage, row, 2 * i + (m >> 1)),
+                                        MmaRing.vLdmatrixIndex(headDim, base, lane, i));
+                                checked++;
                             }
                         }
                     }
