@@ -181,21 +181,13 @@ final class Intrinsics {
                 return Value.of(c.emit(Op.BALLOT, Ty.I32, null, p));
             }
             case "ldmatrixX4Trans([II[I)V": {
-                Operand[] dst = regArray(a[2], s, Ty.I32, 4, "dst");
                 Addr ad = sharedAddr(a[0], arg(a[1]));
-                Reg[] w = new Reg[4];
-                for (int q = 0; q < 4; q++) w[q] = c.fn.reg(Ty.I32);
-                c.emitMulti(Op.LDMATRIX, w, ad.off, ad.base);
-                System.arraycopy(w, 0, dst, 0, 4);
+                loadFourWords(a[2], s, Op.LDMATRIX, ad.off, ad.base);
                 return null;
             }
             case "sharedLoad4([II[I)V": {
-                Operand[] dst = regArray(a[2], s, Ty.I32, 4, "dst");
                 Addr ad = sharedAddr(a[0], arg(a[1]));
-                Reg[] w = new Reg[4];
-                for (int q = 0; q < 4; q++) w[q] = c.fn.reg(Ty.I32);
-                c.emitMulti(Op.LD, w, new Op.Mem(Space.SHARED, "b32", 4, false, ad.off), ad.base);
-                System.arraycopy(w, 0, dst, 0, 4);
+                loadFourWords(a[2], s, Op.LD, new Op.Mem(Space.SHARED, "b32", 4, false, ad.off), ad.base);
                 return null;
             }
             case "cpAsync16([IILdev/kascade/kernel/I32Buffer;J)V", "cpAsync16([IILdev/kascade/kernel/F32Buffer;J)V": {
@@ -432,6 +424,15 @@ final class Intrinsics {
         if (sa.length() >= 0 && (k < 0 || k >= sa.length())) {
             throw c.error("index " + k + " out of bounds for shared array of length " + sa.length());
         }
+    }
+
+    /** Four fresh words from {@code op} at {@code base}, which become the registers of the local array {@code dst}. */
+    private void loadFourWords(Value dst, State s, Op op, Object attr, Operand base) {
+        Operand[] regs = regArray(dst, s, Ty.I32, 4, "dst");
+        Reg[] w = new Reg[4];
+        for (int q = 0; q < 4; q++) w[q] = c.fn.reg(Ty.I32);
+        c.emitMulti(op, w, attr, base);
+        System.arraycopy(w, 0, regs, 0, 4);
     }
 
     private Reg load(Space space, String type, Ty ty, Addr a, boolean nc) {
