@@ -115,9 +115,11 @@ public final class MmaDecodeKernel {
      *   ldmatrix.x4.trans per 16 dims reads the 8 x 8 blocks (keys 0..7 and 8..15 of two chunks) transposed, each
      *   lane giving one row's address. Its accumulators are then dims 8nt + 2t and 8nt + 2t + 1 of head g.
      * Memory traffic per key: 2d bytes of K and 2d of V, each read once for all the block's heads, by 16-byte
-     * cp.async.cg copies of whole rows (each 8-lane phase one 128-byte line; + 4 bytes of index when sparse);
-     * fragments are read back from other lanes' copies (swizzled, conflict-free), so the warp meets at syncWarp
-     * after each wait and before each copy. Per (split, head) one partial row of d floats and one LSE; layer 0 writes
+     * cp.async.cg copies of whole rows (each 8-lane phase one 128-byte line). Dense and layer 0: the block copies
+     * each 64-key step together (thread i takes chunks i + 128m of the step's K and V, MmaRing.copyBlockStep), so
+     * warps meet at a barrier once per step, after their waits; reuse: each warp copies its own 16 gathered rows (+ 4
+     * bytes of index per key) and meets at syncWarp after each wait and before each copy. Fragments are read back
+     * from other lanes' copies (swizzled, conflict-free). Per (split, head) one partial row of d floats and one LSE; layer 0 writes
      * 4 bytes per key and head.
      * Algorithm: the copies run stages - 1 steps ahead into a ring in dynamic shared memory (ringStageBytes per
      * stage; q is staged after the first copies, so their latency overlaps it); per step: S by mma; keys past the
@@ -217,9 +219,15 @@ public final class MmaDecodeKernel {
         // rows are clamped to the capacity (sparse: to the index list), not to the length, and whatever lies past the
         // length is masked: p = 0 in the step, and those V rows zeroed in the ring before it (they may hold anything,
         // even NaN).
+        int tid = ctx.threadIdx();
         for (int f = 0; f < KernelContext.unroll(lead); f++) {
-            MmaRing.copyStep(ctx, smem, kCache, vCache, rowBase, start + f * step + warp * WARP_KEYS,
-                    f == 0 ? capacity : end, capacity, headDim, stages, warp, f, lane, sparse, gather);
+            if (sparse) {
+                MmaRing.copyStep(ctx, smem, kCache, vCache, rowBase, start + f * step + warp * WARP_KEYS,
+                        f == 0 ? capacity : end, capacity, headDim, stages, warp, f, lane, true, gather);
+            } else {
+                MmaRing.copyBlockStep(ctx, smem, kCache, vCache, rowBase, start + f * step, f == 0 ? capacity : end,
+                        capacity, headDim, stages, f, tid);
+            }
             if (sparse) {
                 MmaRing.gatherRows(indices, listBase, start + (f + 1) * step + warp * WARP_KEYS, end, headDim, lane,
                         gather);
@@ -230,9 +238,13 @@ public final class MmaDecodeKernel {
             return false;
         }
 
-        // 1b. Each step first copies step tile + lead step (into the stage the previous step read), then computes step
-        // tile from the stage copied lead steps ago; q is staged in the first step, after its copies were issued, so
-        // their latency overlaps q's loads and the barrier.
+        // 1b. Sparse (each warp copies its own rows): each step first copies step tile + lead step (into the stage the
+        // previous step read), then computes step tile from the stage copied lead steps ago; q is staged in the first
+        // step, after its copies were issued, so their latency overlaps q's loads and the barrier.
+        // Dense (the block copies whole steps, MmaRing.copyBlockStep): each step first waits for its own copies and
+        // meets the other warps at a barrier (after it, the step's stage is complete and every warp is done with the
+        // stage the previous step read), then copies step tile + lead step into that stage and computes; q is staged
+        // before the first step's barrier.
         int nextCopy = lead;
         int nextRead = 0;
         for (int tile = start; tile < end; tile += step) {
@@ -240,10 +252,10 @@ public final class MmaDecodeKernel {
             int readStage = nextRead; // the stage of step `tile`
             nextCopy = stage == stages - 1 ? 0 : stage + 1;
             nextRead = readStage == stages - 1 ? 0 : readStage + 1;
-            ctx.syncWarp(); // other lanes read this stage in the previous step: every lane must be done with it
-            MmaRing.copyStep(ctx, smem, kCache, vCache, rowBase, tile + lead * step + warp * WARP_KEYS, end, capacity,
-                    headDim, stages, warp, stage, lane, sparse, gather);
             if (sparse) {
+                ctx.syncWarp(); // other lanes read this stage in the previous step: every lane must be done with it
+                MmaRing.copyStep(ctx, smem, kCache, vCache, rowBase, tile + lead * step + warp * WARP_KEYS, end,
+                        capacity, headDim, stages, warp, stage, lane, true, gather);
                 MmaRing.gatherRows(indices, listBase, tile + (lead + 1) * step + warp * WARP_KEYS, end, headDim, lane,
                         gather);
             }
@@ -260,7 +272,20 @@ public final class MmaDecodeKernel {
                         }
                     }
                 }
-                ctx.barrier();
+                if (sparse) {
+                    ctx.barrier();
+                }
+            }
+            if (sparse) {
+                ctx.cpAsyncWait(stages - 1);
+                ctx.syncWarp(); // every lane's copies of this stage have landed
+            } else {
+                ctx.cpAsyncWait(stages - 2);
+                ctx.barrier(); // every thread's copies of this stage have landed; the stage copied next is free
+                MmaRing.copyBlockStep(ctx, smem, kCache, vCache, rowBase, tile + lead * step, end, capacity, headDim,
+                        stages, stage, tid);
+            }
+            if (tile == start) {
                 for (int i = 0; i < KernelContext.unroll(sparse ? 0 : headDim / 32); i++) {
                     ctx.sharedLoad4(smem, MmaRing.qIndex(qWords, i, 0, lane), qLoad);
                     for (int e = 0; e < KernelContext.unroll(4); e++) {
@@ -272,8 +297,6 @@ public final class MmaDecodeKernel {
                     }
                 }
             }
-            ctx.cpAsyncWait(stages - 1);
-            ctx.syncWarp(); // every lane's copies of this stage have landed
             if (tile == start && start + warp * WARP_KEYS + WARP_KEYS > end) {
                 // The first step's copies were bounded by the capacity, not the length (1a); zero its V rows past the
                 // length in the ring (they may hold NaN), so attendStep need not mask V in every step.

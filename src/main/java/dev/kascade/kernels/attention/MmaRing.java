@@ -6,8 +6,10 @@ import dev.kascade.kernel.KernelContext;
 /**
  * The {@code cp.async} ring of {@link MmaDecodeKernel} (and {@link PersistentDecodeKernel}): where each warp's K and V
  * rows and q's fragments live in dynamic shared memory, the swizzles that keep the fragment reads free of bank
- * conflicts, and the copies that fill a stage. Each warp owns its part of every stage: 16 K rows, then 16 V rows, of
- * d/8 16-byte chunks each; q's fragments follow the ring. Kernels call these helpers, which the compiler inlines.
+ * conflicts, and the copies that fill a stage. Each warp reads its own part of every stage: 16 K rows, then 16 V rows,
+ * of d/8 16-byte chunks each; q's fragments follow the ring. A part is filled by its warp ({@link #copyStep}: sparse
+ * rows, the persistent kernel) or by the whole block, which copies a step's 64 rows together ({@link #copyBlockStep}:
+ * dense and layer 0). Kernels call these helpers, which the compiler inlines.
  */
 final class MmaRing {
     private MmaRing() {
@@ -131,6 +133,60 @@ final class MmaRing {
             long word = (rowBase + cacheRow) * (headDim / 2) + 4 * chunk;
             ctx.cpAsync16(smem, kRingIndex(headDim, stages, warp, stage, row, chunk), kCache, word);
             ctx.cpAsync16(smem, vRingIndex(headDim, stages, warp, stage, row, chunk), vCache, word);
+        }
+        ctx.cpAsyncCommit();
+    }
+
+    /**
+     * Copies the K and V rows of a whole block step (keys {@code tileBase .. tileBase + 63}; past {@code end} the last
+     * row again) into ring stage {@code stage}, all four warps' parts, and commits them as one group: thread
+     * {@code tid} copies 16-byte chunks {@code tid + 128 m} of the step's K rows and the same of its V rows, so each
+     * copy instruction of the block covers 2 KB of K or V in one piece and the block's requests stay on one region of
+     * each (dense only; the stage is complete once every thread has waited for its group and met the others at a
+     * barrier). Measured against each warp copying its own 16 rows ({@link #copyStep}) on the H200 (bf16, 32/8/128,
+     * batch 64, same call, benchmarks/results/h200-2026-11-30-eleventh-session/): in a copy-only CUDA microbenchmark
+     * (512 rows of 32K keys, two blocks per SM) 1.843-1.848 vs 1.854-1.863 ms; in this kernel, three rounds, dense
+     * 1.850-1.861 vs 1.860-1.863 ms at 32K and 7.306-7.394 vs 7.341-7.344 at 128K, layer 0 2.249-2.252 vs 2.283-2.288
+     * and 8.951-8.956 vs 9.084-9.090 (registers 159 -> 151).
+     *
+     * <p>Thread tid's chunk is {@code tid % (d/8)} of block rows {@code tid / (d/8) + m * rowsPerCopy}; those rows fall
+     * in warp part {@code (m * rowsPerCopy) >> 4} at row {@code tid / (d/8) + ((m * rowsPerCopy) & 15)}, with the same
+     * row parity and row mod 8 for every m, so both swizzles, and so every copy's ring index, are copy 0's plus a
+     * constant, as are the cache addresses of steps wholly inside the cache.
+     */
+    static void copyBlockStep(KernelContext ctx, int[] smem, I32Buffer kCache, I32Buffer vCache, long rowBase,
+                              int tileBase, int end, int capacity, int headDim, int stages, int stage, int tid) {
+        int rowChunks = headDim / 8;
+        int rowsPerCopy = MmaDecodeKernel.THREADS / rowChunks; // 8 (d 128) or 16 (d 64)
+        int firstRow = tid / rowChunks;
+        int chunk = tid - firstRow * rowChunks;
+        int warpWords = KernelContext.WARP_SIZE * MmaDecodeKernel.chunksPerLane(headDim) * 4; // one warp's stage part
+        int kIndex = kRingIndex(headDim, stages, 0, stage, firstRow, chunk);
+        int vIndex = vRingIndex(headDim, stages, 0, stage, firstRow, chunk);
+        int live = end < capacity ? end : capacity;
+        if (tileBase >= 0 && tileBase + MmaDecodeKernel.BLOCK_KEYS <= live) {
+            // every row of the step is a key inside the cache: addresses are copy 0's plus constants
+            long word = (rowBase + tileBase + firstRow) * (headDim / 2) + 4 * chunk;
+            for (int m = 0; m < KernelContext.unroll(MmaDecodeKernel.BLOCK_KEYS / rowsPerCopy); m++) {
+                int rows = m * rowsPerCopy; // block rows past firstRow: warp part rows >> 4, row firstRow + (rows & 15)
+                int offset = (rows >> 4) * stages * warpWords + (rows & 15) * rowChunks * 4;
+                long at = word + (long) rows * (headDim / 2);
+                ctx.cpAsync16(smem, kIndex + offset, kCache, at);
+                ctx.cpAsync16(smem, vIndex + offset, vCache, at);
+            }
+            ctx.cpAsyncCommit();
+            return;
+        }
+        for (int m = 0; m < KernelContext.unroll(MmaDecodeKernel.BLOCK_KEYS / rowsPerCopy); m++) {
+            int rows = m * rowsPerCopy;
+            int offset = (rows >> 4) * stages * warpWords + (rows & 15) * rowChunks * 4;
+            // a row's last step (or one past it): clamp to the length, and to the cache for memory safety
+            int key = tileBase + firstRow + rows;
+            int cacheRow = key < end ? key : end - 1;
+            cacheRow = cacheRow < 0 ? 0 : (cacheRow < capacity ? cacheRow : capacity - 1);
+            long at = (rowBase + cacheRow) * (headDim / 2) + 4 * chunk;
+            ctx.cpAsync16(smem, kIndex + offset, kCache, at);
+            ctx.cpAsync16(smem, vIndex + offset, vCache, at);
         }
         ctx.cpAsyncCommit();
     }
