@@ -69,7 +69,7 @@ step copy-bw 60 python3 "$X/gpu/copy_bw.py" --iters 20
 # The sanitizers run the small cases (several splits per row, every role, bf16 and f16, d 64/128/256).
 step memcheck 150 compute-sanitizer --tool memcheck --error-exitcode 9 "$K" decode-check --device cuda --small --seed 7
 step racecheck 150 compute-sanitizer --tool racecheck --racecheck-report all --error-exitcode 9 "$K" decode-check --device cuda --small --seed 7
-# The stream-K grid (StreamKDecodeKernel, taken by default only by long rows of big batches) on every dense case, rows
+# The stream-K grid (StreamKDecodeKernel, off by default, -Dkascade.decode.streamK=auto|always) on every dense case, rows
 # cut between blocks included, and under both sanitizers.
 SK="$KASCADE_JAVA_OPTS -Dkascade.decode.streamK=always"
 step decode-check-streamk 150 env KASCADE_JAVA_OPTS="$SK" "$K" decode-check --device cuda --seed 20261131

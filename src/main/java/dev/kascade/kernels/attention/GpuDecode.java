@@ -240,7 +240,10 @@ public final class GpuDecode implements AutoCloseable {
      * at 16K and 1.859-1.860 vs 1.858-1.863 at 32K (whole rows; SDPA 0.930-0.934, 1.850-1.851), 7.341-7.350 vs
      * 7.366-7.370 at 128K (split plan; SDPA 7.44); batch 128 (1024 rows, split plan) 1.863 vs 1.877 at 16K, 3.687-3.698
      * vs 3.711-3.713 at 32K, 14.76-14.80 vs 14.78 at 128K; in another call batch 64 at 64K 3.766-3.781 vs 3.790-3.819
-     * (whole rows; SDPA 3.795-3.797).
+     * (whole rows; SDPA 3.795-3.797). On another H200 (2026-11-30, block copies in the ring, same call each) the same
+     * rule lost everywhere it applies: batch 64 at 64K 3.751 vs 3.693-3.697 ms, at 128K 7.556-7.576 vs 7.329-7.340
+     * (SDPA 3.685-3.688 and 7.308-7.319), batch 128 at 16K 1.897 vs 1.865-1.867 and at 64K 7.484-7.492 vs
+     * 7.361-7.365; so the default tuning is OFF and AUTO is an opt-in.
      */
     boolean usesStreamK(int maxKeys) {
         if (!usesTensorCores(DecodeMode.DENSE) || tuning.persistent(DecodeMode.DENSE, shape.headDim())) return false;

@@ -26,8 +26,10 @@ import java.util.Map;
  *       running on across them.</li>
  *   <li>{@code streamK}: where dense decode runs on the tensor-core kernel, whether it runs {@link StreamKDecodeKernel}
  *       (one wave of blocks, each taking an equal share of all rows' steps laid end to end, rows cut between two
- *       blocks merged by the second, no merge kernel): never, where {@link GpuDecode} measured it faster
- *       ({@code AUTO}, the default), or always.</li>
+ *       blocks merged by the second, no merge kernel): never ({@code OFF}, the default), where {@link GpuDecode}
+ *       measured it faster on the tenth session's H200 ({@code AUTO}), or always. On the eleventh session's H200 it
+ *       was slower than the plans it replaces wherever AUTO takes it (dense 1.5-3%, docs/gpu-decode.md), so it is no
+ *       longer the default.</li>
  * </ul>
  * Measured on the H200 (bf16, 32/8/128, batch 64, 32K, 2026-11-29; docs/gpu-decode.md): pipelining helps every
  * mode (dense 2.141 -> 2.018 ms, layer 0 2.99 -> 2.54, reuse 0.271 -> 0.264); the gather path helps layer 0
@@ -64,7 +66,7 @@ public record SplitTuning(boolean pipelined, int asyncStages, Gather gather, boo
     public enum StreamK { OFF, AUTO, ALWAYS }
 
     /** The choice measured fastest on the H200 (see the class comment; the persistent grid was slower). */
-    public static final SplitTuning DEFAULT = new SplitTuning(true, 2, Gather.LAYER0, true, false, StreamK.AUTO);
+    public static final SplitTuning DEFAULT = new SplitTuning(true, 2, Gather.LAYER0, true, false, StreamK.OFF);
 
     /** Most ring stages: the kernel delays the loads' positions by at most two steps (loads two steps ahead). */
     public static final int MAX_ASYNC_STAGES = 3;
@@ -82,9 +84,9 @@ public record SplitTuning(boolean pipelined, int asyncStages, Gather gather, boo
         return asyncStages == 0 || (asyncStages >= 2 && asyncStages <= MAX_ASYNC_STAGES);
     }
 
-    /** The stream-K grid where measured faster ({@code AUTO}). */
+    /** No stream-K grid ({@code OFF}, the default's choice). */
     public SplitTuning(boolean pipelined, int asyncStages, Gather gather, boolean tensorCores, boolean persistent) {
-        this(pipelined, asyncStages, gather, tensorCores, persistent, StreamK.AUTO);
+        this(pipelined, asyncStages, gather, tensorCores, persistent, StreamK.OFF);
     }
 
     /** The block grid ({@code persistent} off). */
@@ -251,6 +253,6 @@ public record SplitTuning(boolean pipelined, int asyncStages, Gather gather, boo
     public String label() {
         return (asyncStages > 0 ? "async" + asyncStages : pipelined ? "pipelined" : "plain") + ",gather="
                 + gather.name().toLowerCase(Locale.ROOT) + (tensorCores ? ",mma" : "") + (persistent ? ",persistent" : "")
-                + (streamK == StreamK.AUTO ? "" : ",streamk=" + streamK.name().toLowerCase(Locale.ROOT));
+                + (streamK == StreamK.OFF ? "" : ",streamk=" + streamK.name().toLowerCase(Locale.ROOT));
     }
 }

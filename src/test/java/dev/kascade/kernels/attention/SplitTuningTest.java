@@ -121,13 +121,16 @@ class SplitTuningTest {
         String k = "kascade.decode.streamK";
         String beforeK = System.getProperty(k);
         try {
-            assertEquals(SplitTuning.StreamK.AUTO, SplitTuning.DEFAULT.streamK());
+            assertEquals(SplitTuning.StreamK.OFF, SplitTuning.DEFAULT.streamK());
             System.setProperty(k, "off");
             assertEquals(SplitTuning.StreamK.OFF, SplitTuning.current().streamK());
             System.setProperty(k, "ALWAYS");
             assertEquals(SplitTuning.StreamK.ALWAYS, SplitTuning.current().streamK());
             assertTrue(SplitTuning.current().label().endsWith(",streamk=always"), SplitTuning.current().label());
             System.setProperty(k, "auto");
+            assertEquals(SplitTuning.StreamK.AUTO, SplitTuning.current().streamK());
+            assertTrue(SplitTuning.current().label().endsWith(",streamk=auto"), SplitTuning.current().label());
+            System.setProperty(k, "off");
             assertEquals(SplitTuning.DEFAULT.label(), SplitTuning.current().label(), "the default adds nothing");
             System.setProperty(k, "sometimes");
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, SplitTuning::current);

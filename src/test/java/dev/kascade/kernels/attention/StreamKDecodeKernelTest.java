@@ -100,21 +100,24 @@ class StreamKDecodeKernelTest {
     @Test
     void denseTakesItWhereRowsAreLongAndFillTheWave() {
         SplitTuning off = SplitTuning.DEFAULT.withStreamK(SplitTuning.StreamK.OFF);
+        SplitTuning auto = SplitTuning.DEFAULT.withStreamK(SplitTuning.StreamK.AUTO);
+        assertFalse(usesStreamK(64, 128, SplitTuning.DEFAULT, 131072), "the default tuning never takes it");
+        assertFalse(usesStreamK(128, 128, SplitTuning.DEFAULT, 32768), "the default tuning never takes it");
         // 132 SMs, d 128: 264 blocks of three ring stages; rows = batch x 8 KV heads
-        assertTrue(usesStreamK(64, 128, SplitTuning.DEFAULT, 65536), "512 rows of 64K: over whole rows");
-        assertTrue(usesStreamK(64, 128, SplitTuning.DEFAULT, 131072), "128K: over the split plan");
-        assertTrue(usesStreamK(128, 128, SplitTuning.DEFAULT, 32768), "1024 rows: over the split plan");
-        assertTrue(usesStreamK(128, 128, SplitTuning.DEFAULT, GpuDecode.WHOLE_ROW_MIN_KEYS), "three ring stages");
-        assertFalse(usesStreamK(128, 128, SplitTuning.DEFAULT, GpuDecode.WHOLE_ROW_MIN_KEYS - 1), "two ring stages");
-        assertFalse(usesStreamK(64, 128, SplitTuning.DEFAULT, 32768), "512 rows of 32K: whole rows");
-        assertFalse(usesStreamK(64, 128, SplitTuning.DEFAULT, 16384), "512 rows of 16K: whole rows");
-        assertFalse(usesStreamK(32, 128, SplitTuning.DEFAULT, 131072), "256 rows do not fill the 264 blocks");
-        assertFalse(usesStreamK(64, 64, SplitTuning.DEFAULT, 131072), "d 64: not measured");
+        assertTrue(usesStreamK(64, 128, auto, 65536), "512 rows of 64K: over whole rows");
+        assertTrue(usesStreamK(64, 128, auto, 131072), "128K: over the split plan");
+        assertTrue(usesStreamK(128, 128, auto, 32768), "1024 rows: over the split plan");
+        assertTrue(usesStreamK(128, 128, auto, GpuDecode.WHOLE_ROW_MIN_KEYS), "three ring stages");
+        assertFalse(usesStreamK(128, 128, auto, GpuDecode.WHOLE_ROW_MIN_KEYS - 1), "two ring stages");
+        assertFalse(usesStreamK(64, 128, auto, 32768), "512 rows of 32K: whole rows");
+        assertFalse(usesStreamK(64, 128, auto, 16384), "512 rows of 16K: whole rows");
+        assertFalse(usesStreamK(32, 128, auto, 131072), "256 rows do not fill the 264 blocks");
+        assertFalse(usesStreamK(64, 64, auto, 131072), "d 64: not measured");
         assertFalse(usesStreamK(64, 128, off, 131072), "switched off");
         assertFalse(usesStreamK(64, 128, STREAM_K.withPersistent(true), 131072), "the persistent grid comes first");
-        assertFalse(usesStreamK(64, 128, SplitTuning.DEFAULT.withTensorCores(false), 131072), "FMA kernel");
+        assertFalse(usesStreamK(64, 128, auto.withTensorCores(false), 131072), "FMA kernel");
         assertTrue(usesStreamK(32, 64, STREAM_K, 64), "ALWAYS: wherever the tensor-core kernel runs dense");
-        assertEquals(1, splits(64, 128, SplitTuning.DEFAULT, 131072), "its rows are the whole-row plan's");
+        assertEquals(1, splits(64, 128, auto, 131072), "its rows are the whole-row plan's");
         assertTrue(splits(64, 128, off, 131072) > 1);
         for (DecodeMode mode : DecodeMode.values()) {
             if (mode != DecodeMode.DENSE) {
