@@ -145,7 +145,7 @@ final class MmaRing {
      * each (dense only; the stage is complete once every thread has waited for its group and met the others at a
      * barrier). Measured against each warp copying its own 16 rows ({@link #copyStep}) on the H200 (bf16, 32/8/128,
      * batch 64, same call, benchmarks/results/h200-2026-11-30-eleventh-session/): in a copy-only CUDA microbenchmark
-     * (512 rows of 32K keys, two blocks per SM) 1.843-1.848 vs 1.854-1.863 ms; in this kernel, three rounds, dense
+     * (512 rows of 32K keys, two blocks per SM) 1.843-1.851 vs 1.854-1.863 ms; in this kernel, three rounds, dense
      * 1.850-1.861 vs 1.860-1.863 ms at 32K and 7.306-7.394 vs 7.341-7.344 at 128K, layer 0 2.249-2.252 vs 2.283-2.288
      * and 8.951-8.956 vs 9.084-9.090 (registers 159 -> 151).
      *
