@@ -16,18 +16,20 @@ import java.util.Arrays;
  *
  * <p>Parallel split (split-K, flash-decoding): the keys of every (sequence, KV head) are cut into
  * contiguous splits; one task = one (b, g, split) and computes all r query heads of the group, so each
- * K and V row is read from memory once per group. A task streams its keys in blocks of {@link BlockMath#BLOCK}
- * keys (plain dense) or {@link #WIDE_BLOCK} (the other passes): r x block logits, online softmax per head, P.V. It
+ * K and V row is read from memory once per group. A task streams its keys in blocks of {@link #WIDE_BLOCK} keys
+ * ({@link BlockMath#BLOCK} for plain dense f16/f32): r x block logits, online softmax per head, P.V. It
  * leaves a partial (max, sum, unnormalised output) per head; the caller merges the splits of a (b, g) with
  * log-sum-exp weights.
  * Memory traffic: K and V bytes of the visible (or selected) rows, each once; logits r x 4 bytes per key
  * when kept.
  *
  * <p>Row access per dtype: bf16 with {@code d % 32 == 0} (the common case) uses the fused kernels of
- * {@link Bf16Pairs}, reading K straight from the cache; for dense attention each V block is first copied
- * contiguously into an 8 KB scratch (the chunk-major P.V loop is prefetched badly from memory). For sparse
- * attention the block's selected K and V rows are first touched ({@link RowTouch}: one load per cache line,
- * so all their misses are in flight at once) and the fused kernels then read them in place. f16, f32 and odd
+ * {@link Bf16Pairs}: each block's K and V rows (128 consecutive ones in dense attention, the selected ones in
+ * sparse attention) are first touched ({@link RowTouch}: one load per cache line, so all their misses are in
+ * flight at once) and the fused kernels then read them in place from L1/L2. Dense decode on the 2-vCPU Zen 5 VM
+ * (bf16, 32/8/128, 32K, 2026-11-30, three alternated process pairs of {@code kascade bench decode}): 5.08-5.65
+ * vs 5.76-6.01 ms against K read inside the logits loop and V copied to scratch in 32-key blocks, layer 0
+ * 5.83-6.45 vs 6.62-7.32. f16, f32 and odd
  * head dims convert each K/V block to f32 in L1 scratch ({@link Rows}) and use {@link BlockMath}.
  *
  * <p>Instances keep reusable scratch (allocation-free once grown to the largest shapes seen) and are not
@@ -51,8 +53,9 @@ public final class DecodeAttention {
      * copy each head's logits out in longer runs and touch more gathered rows at once (more misses in flight).
      * Measured with {@code benchmarks/cpu/DecodeHarness.java} (bf16, 32/8/128, 32K, 2026-11-29, four alternated
      * process pairs, minima of 15): 128- vs 32-key blocks, layer 0 7.78-8.03 vs 8.29-8.85 ms, anchor 4.90-5.50 vs
-     * 5.66-6.33, reuse 1.02-1.16 vs 1.11-1.28; plain dense was slower with them (6.67-7.07 vs 6.09-7.00), so it keeps
-     * {@link BlockMath#BLOCK}.
+     * 5.66-6.33, reuse 1.02-1.16 vs 1.11-1.28; plain dense was slower with them (6.67-7.07 vs 6.09-7.00) while it
+     * read K inside its logits loop and copied V to scratch, so it kept {@link BlockMath#BLOCK} until its blocks were
+     * touched first too (2026-11-30, see the class comment); the f16/f32 paths still do.
      */
     static final int WIDE_BLOCK = 128;
 
@@ -90,9 +93,7 @@ public final class DecodeAttention {
     private final float[][] keyBlock;
     private final float[][] valueBlock;
     private final float[][] probs;
-    // Dense bf16: each block's V rows are copied here first (see the class comment).
-    private final MemorySegment[] valueStage;
-    // Sparse bf16: the sum of the touched words, per worker, so the touching loads cannot be optimised away.
+    // bf16: the sum of the touched words, per worker, so the touching loads cannot be optimised away.
     private final long[] touchSink;
 
     /** Scratch for one shape; {@code pool} supplies the workers. */
@@ -121,12 +122,7 @@ public final class DecodeAttention {
         keyBlock = new float[w][WIDE_BLOCK * headDim];
         valueBlock = new float[w][WIDE_BLOCK * headDim];
         probs = new float[w][group * WIDE_BLOCK];
-        valueStage = new MemorySegment[w];
         touchSink = new long[w];
-        java.lang.foreign.Arena stageArena = java.lang.foreign.Arena.ofAuto();
-        for (int i = 0; i < w; i++) {
-            valueStage[i] = stageArena.allocate((long) WIDE_BLOCK * headDim * 2, 64);
-        }
     }
 
     public int batch() {
@@ -296,9 +292,10 @@ public final class DecodeAttention {
         }
         long target = 8L * pool.parallelism();
         int split = (int) Math.max(MIN_SPLIT, (totalKeys + target - 1) / target);
-        // Keys per block: plain dense decode streams K and V best in small blocks (its V block is copied to L1
-        // scratch); the passes that write logits or gather rows run wide ones (see WIDE_BLOCK).
-        blockKeys = mode == Mode.DENSE && logits == null ? BlockMath.BLOCK : WIDE_BLOCK;
+        // Keys per block: 128 for bf16 (touched first, then read in place) and for the passes that write logits or
+        // gather rows; plain dense f16/f32 decode, which converts blocks into L1 scratch, streams best in 32 (see
+        // WIDE_BLOCK).
+        blockKeys = mode == Mode.DENSE && logits == null && !pairs ? BlockMath.BLOCK : WIDE_BLOCK;
         split = (split + blockKeys - 1) / blockKeys * blockKeys;
         int tasks = 0;
         for (int b = 0; b < batch; b++) {
@@ -389,7 +386,6 @@ public final class DecodeAttention {
         int posBase = mode == Mode.SPARSE ? setOffsets[taskSet[task]] : 0;
         boolean inPlace = pairs && pos != null;
         float[] kept = pos != null ? keptLogits : null;
-        MemorySegment vRows = pairs ? valueStage[worker] : vSeg;
         long touched = 0;
         int bk = blockKeys;
         for (int j0 = from; j0 < to; j0 += bk) {
@@ -413,6 +409,11 @@ public final class DecodeAttention {
                 touched += RowTouch.rows(kSeg, withV ? vSeg : null, rowBase, kRowBytes, pos, posBase + j0, nb);
                 Bf16Pairs.logits(qPairs, qOff, group, d, kSeg, rowBase * kRowBytes, kRowBytes, 0, pos, posBase + j0, nb, s, bk);
             } else if (pairs) {
+                // Dense: the block's rows are consecutive; touch its K and V rows first as above, so their misses are
+                // in flight together instead of a few at a time inside the FMA loops. (The anchor scores pass, K
+                // only, reads K in the logits loop: touching it first measured slower there, 4.45-5.20 vs 3.98-4.33
+                // ms in the A/B of the class comment.)
+                if (withV) touched += RowTouch.range(kSeg, vSeg, rowBase, kRowBytes, j0, nb);
                 Bf16Pairs.logits(qPairs, qOff, group, d, kSeg, rowBase * kRowBytes, kRowBytes, j0, null, 0, nb, s, bk);
             } else {
                 Rows.gather(kType, kSeg, rowBase * kRowBytes, kRowBytes, d, j0, pos, posBase + j0, nb, kb);
@@ -430,10 +431,8 @@ public final class DecodeAttention {
             if (withV && inPlace) {
                 Bf16Pairs.accumulate(s, group, vSeg, rowBase * vRowBytes, vRowBytes, 0, pos, posBase + j0, nb, d, partAcc, accOff, bk);
             } else if (withV && pairs) {
-                // Copy the block's V rows (contiguous) to scratch first: the P.V loop walks chunk-major
-                // (stride = one row), a pattern the hardware prefetcher streams badly from memory.
-                MemorySegment.copy(vSeg, (rowBase + j0) * vRowBytes, vRows, 0, nb * vRowBytes);
-                Bf16Pairs.accumulate(s, group, vRows, 0, vRowBytes, 0, null, 0, nb, d, partAcc, accOff, bk);
+                // dense: the block's V rows were touched with its K rows
+                Bf16Pairs.accumulate(s, group, vSeg, rowBase * vRowBytes, vRowBytes, j0, null, 0, nb, d, partAcc, accOff, bk);
             } else if (withV) {
                 Rows.gather(vType, vSeg, rowBase * vRowBytes, vRowBytes, d, j0, pos, posBase + j0, nb, vb);
                 BlockMath.accumulate(s, group, vb, nb, d, partAcc, accOff, bk);

@@ -4,8 +4,9 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 /**
- * Brings gathered cache rows into L1/L2 ahead of the kernels that read them: one 8-byte load per 64-byte line
- * of every selected row (the JDK has no prefetch instruction, so a plain load stands in for one).
+ * Brings cache rows into L1/L2 ahead of the kernels that read them: one 8-byte load per 64-byte line of every
+ * selected row ({@link #rows}) or of a run of consecutive rows ({@link #range}); the JDK has no prefetch
+ * instruction, so a plain load stands in for one.
  *
  * <p>Why: sparse decode reads ~10% of the K/V rows at random positions, and each row costs about one DRAM
  * latency. The fused kernels interleave their loads with FMA dependency chains, so only a few rows' misses are
@@ -24,6 +25,36 @@ final class RowTouch {
     private static final ValueLayout.OfLong WORD = ValueLayout.JAVA_LONG_UNALIGNED;
 
     private RowTouch() {
+    }
+
+    /**
+     * Touches rows {@code first .. first + nb - 1} of {@code k} and of {@code v} (consecutive rows, same layout as
+     * {@link #rows}); {@code v} may be null (K only). For dense attention's blocks.
+     */
+    static long range(MemorySegment k, MemorySegment v, long rowBase, long rowBytes, int first, int nb) {
+        if (rowBytes <= 0 || rowBytes % 64 != 0) {
+            throw new IllegalArgumentException("rowBytes: expected a positive multiple of 64 but got " + rowBytes);
+        }
+        long x = 0;
+        long p = (rowBase + first) * rowBytes;
+        long end = p + nb * rowBytes;
+        if (v != null) {
+            for (; p + 256 <= end; p += 256) { // four lines of K and four of V per pass, straight-line
+                x += k.get(WORD, p) + k.get(WORD, p + 64) + k.get(WORD, p + 128) + k.get(WORD, p + 192)
+                        + v.get(WORD, p) + v.get(WORD, p + 64) + v.get(WORD, p + 128) + v.get(WORD, p + 192);
+            }
+            for (; p < end; p += 64) {
+                x += k.get(WORD, p) + v.get(WORD, p);
+            }
+        } else {
+            for (; p + 256 <= end; p += 256) {
+                x += k.get(WORD, p) + k.get(WORD, p + 64) + k.get(WORD, p + 128) + k.get(WORD, p + 192);
+            }
+            for (; p < end; p += 64) {
+                x += k.get(WORD, p);
+            }
+        }
+        return x;
     }
 
     /**

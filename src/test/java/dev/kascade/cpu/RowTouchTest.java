@@ -52,6 +52,38 @@ class RowTouchTest {
     }
 
     @Test
+    void rangeLoadsTheFirstWordOfEveryLineOfConsecutiveRows() {
+        Random rnd = new Random(12);
+        for (long rowBytes : new long[] {64, 128, 192, 256, 512}) {
+            int rows = 2 * 300;
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment k = arena.allocate(rows * rowBytes, 64);
+                MemorySegment v = arena.allocate(rows * rowBytes, 64);
+                for (long o = 0; o < k.byteSize(); o += 8) {
+                    k.set(ValueLayout.JAVA_LONG, o, rnd.nextLong());
+                    v.set(ValueLayout.JAVA_LONG, o, rnd.nextLong());
+                }
+                for (long rowBase : new long[] {0, 300}) {
+                    for (int nb : new int[] {0, 1, 3, 128}) {
+                        int first = 171;
+                        int[] pos = java.util.stream.IntStream.range(first, first + nb).toArray();
+                        assertEquals(expected(k, v, rowBase, rowBytes, pos, 0, nb),
+                                RowTouch.range(k, v, rowBase, rowBytes, first, nb), "K+V rowBytes " + rowBytes + ", " + nb);
+                        assertEquals(expected(k, null, rowBase, rowBytes, pos, 0, nb),
+                                RowTouch.range(k, null, rowBase, rowBytes, first, nb), "K only rowBytes " + rowBytes);
+                    }
+                }
+                assertThrows(IndexOutOfBoundsException.class, () -> RowTouch.range(k, v, 300, rowBytes, 200, 101));
+            }
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment k = arena.allocate(4 * 256, 64);
+            var e = assertThrows(IllegalArgumentException.class, () -> RowTouch.range(k, null, 0, 100, 0, 1));
+            assertTrue(e.getMessage().startsWith("rowBytes"), e.getMessage());
+        }
+    }
+
+    @Test
     void badRowSizesAndPositionsOutsideTheSegmentAreErrorsNotCrashes() {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment k = arena.allocate(10 * 256, 64);
