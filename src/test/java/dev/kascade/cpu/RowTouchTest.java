@@ -24,18 +24,22 @@ class RowTouchTest {
         return x;
     }
 
+    private static MemorySegment randomRows(Arena arena, Random rnd, long bytes) {
+        MemorySegment m = arena.allocate(bytes, 64);
+        for (long o = 0; o < bytes; o += 8) {
+            m.set(ValueLayout.JAVA_LONG, o, rnd.nextLong());
+        }
+        return m;
+    }
+
     @Test
     void loadsTheFirstWordOfEveryLineOfEverySelectedRow() {
         Random rnd = new Random(11);
         for (long rowBytes : new long[] {64, 128, 192, 256, 512}) {
-            int rows = 2 * 333; // two heads of 333 rows, the second head's rows through rowBase
             try (Arena arena = Arena.ofConfined()) {
-                MemorySegment k = arena.allocate(rows * rowBytes, 64);
-                MemorySegment v = arena.allocate(rows * rowBytes, 64);
-                for (long o = 0; o < k.byteSize(); o += 8) {
-                    k.set(ValueLayout.JAVA_LONG, o, rnd.nextLong());
-                    v.set(ValueLayout.JAVA_LONG, o, rnd.nextLong());
-                }
+                // two heads of 333 rows, the second head's rows through rowBase
+                MemorySegment k = randomRows(arena, rnd, 2 * 333 * rowBytes);
+                MemorySegment v = randomRows(arena, rnd, 2 * 333 * rowBytes);
                 int[] pos = rnd.ints(0, 333).distinct().limit(37).sorted().toArray();
                 for (long rowBase : new long[] {0, 333}) {
                     for (int nb : new int[] {1, 17, 32}) {
@@ -55,14 +59,9 @@ class RowTouchTest {
     void rangeLoadsTheFirstWordOfEveryLineOfConsecutiveRows() {
         Random rnd = new Random(12);
         for (long rowBytes : new long[] {64, 128, 192, 256, 512}) {
-            int rows = 2 * 300;
             try (Arena arena = Arena.ofConfined()) {
-                MemorySegment k = arena.allocate(rows * rowBytes, 64);
-                MemorySegment v = arena.allocate(rows * rowBytes, 64);
-                for (long o = 0; o < k.byteSize(); o += 8) {
-                    k.set(ValueLayout.JAVA_LONG, o, rnd.nextLong());
-                    v.set(ValueLayout.JAVA_LONG, o, rnd.nextLong());
-                }
+                MemorySegment k = randomRows(arena, rnd, 2 * 300 * rowBytes);
+                MemorySegment v = randomRows(arena, rnd, 2 * 300 * rowBytes);
                 for (long rowBase : new long[] {0, 300}) {
                     for (int nb : new int[] {0, 1, 3, 128}) {
                         int first = 171;
