@@ -16,20 +16,21 @@ import java.util.Arrays;
  *
  * <p>Parallel split (split-K, flash-decoding): the keys of every (sequence, KV head) are cut into
  * contiguous splits; one task = one (b, g, split) and computes all r query heads of the group, so each
- * K and V row is read from memory once per group. A task streams its keys in blocks of {@link #WIDE_BLOCK} keys
- * ({@link BlockMath#BLOCK} for plain dense f16/f32): r x block logits, online softmax per head, P.V. It
+ * K and V row is read from memory once per group. A task streams its keys in blocks of {@link #DENSE_BLOCK} keys
+ * (plain dense bf16), {@link #WIDE_BLOCK} (the other passes) or {@link BlockMath#BLOCK} (plain dense f16/f32): r x
+ * block logits, online softmax per head, P.V. It
  * leaves a partial (max, sum, unnormalised output) per head; the caller merges the splits of a (b, g) with
  * log-sum-exp weights.
  * Memory traffic: K and V bytes of the visible (or selected) rows, each once; logits r x 4 bytes per key
  * when kept.
  *
  * <p>Row access per dtype: bf16 with {@code d % 32 == 0} (the common case) uses the fused kernels of
- * {@link Bf16Pairs}: each block's K and V rows (128 consecutive ones in dense attention, the selected ones in
+ * {@link Bf16Pairs}: each block's K and V rows (consecutive ones in dense attention, the selected ones in
  * sparse attention) are first touched ({@link RowTouch}: one load per cache line, so all their misses are in
  * flight at once) and the fused kernels then read them in place from L1/L2. Dense decode on the 2-vCPU Zen 5 VM
  * (bf16, 32/8/128, 32K, 2026-11-30, three alternated process pairs of {@code kascade bench decode}): 5.08-5.65
- * vs 5.76-6.01 ms against K read inside the logits loop and V copied to scratch in 32-key blocks, layer 0
- * 5.83-6.45 vs 6.62-7.32. f16, f32 and odd
+ * vs 5.76-6.01 ms with 128-key blocks against K read inside the logits loop and V copied to scratch in 32-key
+ * blocks, layer 0 5.83-6.45 vs 6.62-7.32; then 512-key blocks (see DENSE_BLOCK). f16, f32 and odd
  * head dims convert each K/V block to f32 in L1 scratch ({@link Rows}) and use {@link BlockMath}.
  *
  * <p>Instances keep reusable scratch (allocation-free once grown to the largest shapes seen) and are not
@@ -58,6 +59,15 @@ public final class DecodeAttention {
      * touched first too (2026-11-30, see the class comment); the f16/f32 paths still do.
      */
     static final int WIDE_BLOCK = 128;
+    /**
+     * Keys per block of plain dense bf16 decode, whose blocks are touched first and then read in place: a block's
+     * touches (256 KB of K and V) are one burst of misses in flight before its arithmetic. Measured with
+     * {@code kascade bench decode} (bf16, 32/8/128, 32K, 2026-11-30, processes alternated, best rounds): 256- vs
+     * 128-key blocks faster in 6 of 7 pairs (4.88-6.59 vs 5.74-9.08 ms), 512 vs 256 in 7 of 7 (4.60-6.88 vs
+     * 4.88-7.34), 1024 no better than 512; 64 slower than 128. The other passes keep {@link #WIDE_BLOCK} (256 there
+     * gave no gain in the same runs).
+     */
+    static final int DENSE_BLOCK = 512;
 
     // per-call parameters (set by attend, read by tasks)
     private int blockKeys = BlockMath.BLOCK;
@@ -121,7 +131,7 @@ public final class DecodeAttention {
         int w = pool.parallelism();
         keyBlock = new float[w][WIDE_BLOCK * headDim];
         valueBlock = new float[w][WIDE_BLOCK * headDim];
-        probs = new float[w][group * WIDE_BLOCK];
+        probs = new float[w][group * DENSE_BLOCK];
         touchSink = new long[w];
     }
 
@@ -292,10 +302,10 @@ public final class DecodeAttention {
         }
         long target = 8L * pool.parallelism();
         int split = (int) Math.max(MIN_SPLIT, (totalKeys + target - 1) / target);
-        // Keys per block: 128 for bf16 (touched first, then read in place) and for the passes that write logits or
-        // gather rows; plain dense f16/f32 decode, which converts blocks into L1 scratch, streams best in 32 (see
-        // WIDE_BLOCK).
-        blockKeys = mode == Mode.DENSE && logits == null && !pairs ? BlockMath.BLOCK : WIDE_BLOCK;
+        // Keys per block: plain dense bf16 decode 512 (touched first, then read in place: DENSE_BLOCK); the passes
+        // that write logits or gather rows 128 (WIDE_BLOCK); plain dense f16/f32 decode, which converts blocks into
+        // L1 scratch, 32.
+        blockKeys = mode == Mode.DENSE && logits == null ? (pairs ? DENSE_BLOCK : BlockMath.BLOCK) : WIDE_BLOCK;
         split = (split + blockKeys - 1) / blockKeys * blockKeys;
         int tasks = 0;
         for (int b = 0; b < batch; b++) {
