@@ -128,8 +128,7 @@ final class MmaRing {
         for (int m = 0; m < KernelContext.unroll(headDim / 16); m++) {
             int row = m * rowsPerCopy + laneRow;
             int key = warpBase + row;
-            int cacheRow = sparse ? gather[m] : (key < end ? key : end - 1);
-            cacheRow = cacheRow < 0 ? 0 : (cacheRow < capacity ? cacheRow : capacity - 1); // memory safety
+            int cacheRow = insideCache(sparse ? gather[m] : (key < end ? key : end - 1), capacity);
             long word = (rowBase + cacheRow) * (headDim / 2) + 4 * chunk;
             ctx.cpAsync16(smem, kRingIndex(headDim, stages, warp, stage, row, chunk), kCache, word);
             ctx.cpAsync16(smem, vRingIndex(headDim, stages, warp, stage, row, chunk), vCache, word);
@@ -182,13 +181,16 @@ final class MmaRing {
             int offset = (rows >> 4) * stages * warpWords + (rows & 15) * rowChunks * 4;
             // a row's last step (or one past it): clamp to the length, and to the cache for memory safety
             int key = tileBase + firstRow + rows;
-            int cacheRow = key < end ? key : end - 1;
-            cacheRow = cacheRow < 0 ? 0 : (cacheRow < capacity ? cacheRow : capacity - 1);
-            long at = (rowBase + cacheRow) * (headDim / 2) + 4 * chunk;
+            long at = (rowBase + insideCache(key < end ? key : end - 1, capacity)) * (headDim / 2) + 4 * chunk;
             ctx.cpAsync16(smem, kIndex + offset, kCache, at);
             ctx.cpAsync16(smem, vIndex + offset, vCache, at);
         }
         ctx.cpAsyncCommit();
+    }
+
+    /** {@code row} clamped to the cache's rows {@code 0 .. capacity - 1}: the copies' memory safety. */
+    static int insideCache(int row, int capacity) {
+        return row < 0 ? 0 : (row < capacity ? row : capacity - 1);
     }
 
     /** Sparse mode: the cache rows of a warp's step's copies m (keys warpBase + (32 m + lane) / (d/8)). */
