@@ -224,13 +224,11 @@ public final class MmaDecodeKernel {
             if (sparse) {
                 MmaRing.copyStep(ctx, smem, kCache, vCache, rowBase, start + f * step + warp * WARP_KEYS,
                         f == 0 ? capacity : end, capacity, headDim, stages, warp, f, lane, true, gather);
+                MmaRing.gatherRows(indices, listBase, start + (f + 1) * step + warp * WARP_KEYS, end, headDim, lane,
+                        gather);
             } else {
                 MmaRing.copyBlockStep(ctx, smem, kCache, vCache, rowBase, start + f * step, f == 0 ? capacity : end,
                         capacity, headDim, stages, f, tid);
-            }
-            if (sparse) {
-                MmaRing.gatherRows(indices, listBase, start + (f + 1) * step + warp * WARP_KEYS, end, headDim, lane,
-                        gather);
             }
         }
         if (start >= end) {
