@@ -433,7 +433,7 @@ public final class DecodeAttention {
                 // Dense: the block's rows are consecutive; touch its K and V rows first as above, so their misses are
                 // in flight together instead of a few at a time inside the FMA loops. (The anchor scores pass, K
                 // only, reads K in the logits loop: touching it first measured slower there, 4.45-5.20 vs 3.98-4.33
-                // ms in the A/B of the class comment.)
+                // ms for the anchor role: docs/algorithm.md, "dense blocks touched first".)
                 if (withV) touched += RowTouch.range(kSeg, vSeg, rowBase, kRowBytes, j0, nb);
                 Bf16Pairs.logits(qPairs, qOff, group, d, kSeg, rowBase * kRowBytes, kRowBytes, j0, null, 0, nb, s, bk);
             } else {
