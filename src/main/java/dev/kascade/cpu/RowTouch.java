@@ -32,9 +32,7 @@ final class RowTouch {
      * {@link #rows}); {@code v} may be null (K only). For dense attention's blocks.
      */
     static long range(MemorySegment k, MemorySegment v, long rowBase, long rowBytes, int first, int nb) {
-        if (rowBytes <= 0 || rowBytes % 64 != 0) {
-            throw new IllegalArgumentException("rowBytes: expected a positive multiple of 64 but got " + rowBytes);
-        }
+        checkRowBytes(rowBytes);
         long x = 0;
         long p = (rowBase + first) * rowBytes;
         long end = p + nb * rowBytes;
@@ -63,9 +61,7 @@ final class RowTouch {
      * {@code rowBytes} must be a positive multiple of 64 (what the fused bf16 kernels require of a row).
      */
     static long rows(MemorySegment k, MemorySegment v, long rowBase, long rowBytes, int[] positions, int posOff, int nb) {
-        if (rowBytes <= 0 || rowBytes % 64 != 0) {
-            throw new IllegalArgumentException("rowBytes: expected a positive multiple of 64 but got " + rowBytes);
-        }
+        checkRowBytes(rowBytes);
         long x = 0;
         if (rowBytes == 256 && v != null) {
             for (int i = 0; i < nb; i++) {
@@ -98,5 +94,11 @@ final class RowTouch {
             }
         }
         return x;
+    }
+
+    private static void checkRowBytes(long rowBytes) {
+        if (rowBytes <= 0 || rowBytes % 64 != 0) {
+            throw new IllegalArgumentException("rowBytes: expected a positive multiple of 64 but got " + rowBytes);
+        }
     }
 }
