@@ -428,14 +428,17 @@ public final class DecodeAttention {
                 // rows in place from L1/L2. (Copying the rows to scratch with MemorySegment.copy measured 2.3 vs
                 // 1.3 ms per reuse layer at 32K: see docs/algorithm.md, "CPU decode performance".)
                 touched += RowTouch.rows(kSeg, withV ? vSeg : null, rowBase, kRowBytes, pos, posBase + j0, nb);
-                Bf16Pairs.logits(qPairs, qOff, group, d, kSeg, rowBase * kRowBytes, kRowBytes, 0, pos, posBase + j0, nb, s, bk);
+                Bf16Pairs.logits(qPairs, qOff, group, d, kSeg, rowBase * kRowBytes, kRowBytes, 0, pos, posBase + j0, nb, s, bk,
+                        true);
             } else if (pairs) {
                 // Dense: the block's rows are consecutive; touch its K and V rows first as above, so their misses are
                 // in flight together instead of a few at a time inside the FMA loops. (The anchor scores pass, K
                 // only, reads K in the logits loop: touching it first measured slower there, 4.45-5.20 vs 3.98-4.33
-                // ms for the anchor role: docs/algorithm.md, "dense blocks touched first".)
+                // ms for the anchor role: docs/algorithm.md, "dense blocks touched first"; and it keeps the two-key
+                // logits pass, which reads rows from memory faster than the four-key one: Bf16Pairs.logits.)
                 if (withV) touched += RowTouch.range(kSeg, vSeg, rowBase, kRowBytes, j0, nb);
-                Bf16Pairs.logits(qPairs, qOff, group, d, kSeg, rowBase * kRowBytes, kRowBytes, j0, null, 0, nb, s, bk);
+                Bf16Pairs.logits(qPairs, qOff, group, d, kSeg, rowBase * kRowBytes, kRowBytes, j0, null, 0, nb, s, bk,
+                        withV);
             } else {
                 Rows.gather(kType, kSeg, rowBase * kRowBytes, kRowBytes, d, j0, pos, posBase + j0, nb, kb);
                 BlockMath.logits(qScaled, qOff, group, d, kb, nb, s, bk);

@@ -1,0 +1,72 @@
+package dev.kascade.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.SplittableRandom;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * {@link Bf16Pairs#logits} against float64 dot products of the stored bf16 keys, over key counts that leave every
+ * remainder of its four-key (lane tree, rows touched first), two-key and one-key passes, query row counts that leave
+ * rows for its one-row pass, and both key addressings (a contiguous range and gathered positions).
+ */
+class Bf16PairsTest {
+    private static final int KEYS = 41;
+
+    @ParameterizedTest(name = "d={0} rows={1}")
+    @CsvSource({"64, 4", "128, 4", "128, 5", "128, 8", "256, 4"})
+    void logitsMatchFloat64DotProducts(int d, int rows) {
+        SplittableRandom rnd = new SplittableRandom(31L * d + rows);
+        try (Arena arena = Arena.ofConfined()) {
+            long rowBytes = 2L * d;
+            MemorySegment k = arena.allocate(KEYS * rowBytes, 64);
+            short[] bits = new short[KEYS * d];
+            for (int i = 0; i < bits.length; i++) {
+                bits[i] = (short) (Float.floatToRawIntBits((float) rnd.nextDouble(-2, 2)) >>> 16);
+                k.setAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, i, bits[i]);
+            }
+            float[] q = new float[rows * d];
+            for (int i = 0; i < q.length; i++) q[i] = (float) rnd.nextDouble(-1, 1);
+            float[] qPairs = new float[q.length + 3];
+            for (int h = 0; h < rows; h++) Bf16Pairs.split(q, h * d, d, qPairs, 3 + h * d);
+            int[] positions = new int[KEYS + 5];
+            for (int j = 0; j < positions.length; j++) positions[j] = rnd.nextInt(KEYS);
+
+            for (int nb = 1; nb <= 11; nb++) {
+                int stride = 32; // a multiple of two vectors of up to 16 lanes, at least nb
+                for (int variant = 0; variant < 4; variant++) {
+                    boolean gathered = (variant & 1) == 1;
+                    boolean touched = variant >= 2; // the four-key pass (16 lanes) or the two-key pass only
+                    int first = gathered ? 0 : 7;
+                    float[] s = new float[rows * stride];
+                    Bf16Pairs.logits(qPairs, 3, rows, d, k, 0, rowBytes, first, gathered ? positions : null, 5, nb, s,
+                            stride, touched);
+                    for (int h = 0; h < rows; h++) {
+                        for (int j = 0; j < stride; j++) {
+                            float got = s[h * stride + j];
+                            if (j >= nb) {
+                                assertEquals(Float.NEGATIVE_INFINITY, got, "padding h=" + h + " j=" + j);
+                                continue;
+                            }
+                            int key = gathered ? positions[5 + j] : first + j;
+                            double dot = 0;
+                            double mag = 0;
+                            for (int e = 0; e < d; e++) {
+                                double kv = Float.intBitsToFloat(bits[key * d + e] << 16);
+                                dot += q[h * d + e] * kv;
+                                mag += Math.abs(q[h * d + e] * kv);
+                            }
+                            assertTrue(Math.abs(got - dot) <= 1e-6 * mag,
+                                    "nb=" + nb + " gathered=" + gathered + " touched=" + touched + " h=" + h + " j=" + j + ": " + got + " vs " + dot);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
