@@ -7,12 +7,14 @@
 # which BUNDLE/lib-NAME/ exists runs the jars there (builds that differ in code, not in options). Such a folder
 # needs only its kascade.jar.
 #
-#   VARIANTS="name=jvm opts[|bench args];..." [ROUNDS=3] [CONTEXTS=32768,131072] [BATCHES=64] ab-decode.sh BUNDLE
+#   VARIANTS="name=jvm opts[|bench args];..." [ROUNDS=3] [CONTEXTS=32768,131072] [BATCHES=64] [SDPA_EACH_ROUND=1] \
+#     ab-decode.sh BUNDLE
 #
 # Example: VARIANTS="base=;stages3=-Dkascade.decode.asyncStages=3;grid32=|--blocks-per-sm 32"
 # Results in $OUT (default /tmp/kascade-ab): ab.jsonl (one line per case, "cfg" = the variant's name; SDPA lines
-# "sdpa-0" before and "sdpa-1" after), summary.txt (dense, split kernel, reuse, layer 0, Kascade ms per variant and
-# context), logs.tar.gz. Each variant compiles into its own PTX cache (switches read at class load would
+# "sdpa-0" before and "sdpa-1" after, and with SDPA_EACH_ROUND "sdpa-rN" after round N, so that every round has its
+# own baseline when the GPU drifts between rounds), summary.txt (dense, split kernel, reuse, layer 0, Kascade ms per
+# variant and context), logs.tar.gz. Each variant compiles into its own PTX cache (switches read at class load would
 # otherwise share one entry).
 set -uo pipefail
 B="$(cd "${1:?usage: ab-decode.sh BUNDLE}" && pwd)"
@@ -51,6 +53,7 @@ for round in $(seq 1 "${ROUNDS:-3}"); do
     echo "round $round $name rc=$?" >&2
     grep -oh '{".*}' "$OUT/bench-$round-$name.txt" | sed "s/^{/{\"cfg\":\"$name\",/" >> "$RES"
   done
+  [ -n "${SDPA_EACH_ROUND:-}" ] && sdpa "r$round"
 done
 sdpa 1
 
