@@ -41,6 +41,8 @@ public final class GpuDecode implements AutoCloseable {
     public static final int WHOLE_ROW_MIN_KEYS = SplitTuning.MMA_LONG_BLOCK_STEPS * MmaDecodeKernel.BLOCK_KEYS;
     /** Most keys per row for {@link #wholeRows}. */
     public static final int WHOLE_ROW_MAX_KEYS = 65536;
+    /** Most keys per row for {@link #wholeRows} where the rows take two waves of blocks (one wave: up to the max). */
+    public static final int WHOLE_ROW_TWO_WAVE_MAX_KEYS = 16384;
     /** Above this many keys per row {@link #usesStreamK} takes the stream-K grid even where whole rows would fit. */
     public static final int STREAM_K_OVER_WHOLE_ROWS_KEYS = 32768;
     /** Least share of the whole-row grid's waves its blocks must fill ({@link #wholeRows}). */
@@ -193,7 +195,8 @@ public final class GpuDecode implements AutoCloseable {
     /**
      * Whether dense decode takes one split per row (each block a whole row, no merge kernel): on the tensor-core
      * kernel, d 128, rows of {@value #WHOLE_ROW_MIN_KEYS} to {@value #WHOLE_ROW_MAX_KEYS} keys, and rows that fill the
-     * resident blocks' one or two waves to at least {@value #WHOLE_ROW_MIN_FILL_PERCENT}% (the grid cuDNN's SDPA
+     * resident blocks' one wave, or two waves of rows up to {@value #WHOLE_ROW_TWO_WAVE_MAX_KEYS} keys, to at least
+     * {@value #WHOLE_ROW_MIN_FILL_PERCENT}% (the grid cuDNN's SDPA
      * kernel runs, one block per sequence and KV head). Measured on the H200 (bf16, 32/8/128, 2026-11-29, one call,
      * dense ms, split plan vs one split; SDPA in the same call): batch 32 (256 rows, 0.97 waves of 264) 0.500-0.511
      * vs 0.480-0.482 at 16K, 0.973-0.974 vs 0.950-0.952 at 32K, 1.907 vs 1.884 at 64K; batch 64 (1.94 waves)
@@ -203,6 +206,14 @@ public final class GpuDecode implements AutoCloseable {
      * 3.783-3.819). Not beyond: batch 64 at 128K 7.365-7.370 vs 7.496-7.504 (the split plan wins), batch 128 (3.9
      * waves) 3.800-3.803 vs 3.830-3.835 at 32K. Below 12K keys a whole row is fewer than
      * {@link SplitTuning#MMA_LONG_BLOCK_STEPS} steps, which changes the ring; not measured, so not taken.
+     *
+     * <p>Two waves only up to {@value #WHOLE_ROW_TWO_WAVE_MAX_KEYS} keys: once the ring's steps were copied by the
+     * whole block (MmaRing.copyBlockStep), the split plan overtook whole rows at batch 64 beyond 16K (H200, bf16,
+     * 2026-11-30, same calls, rounds alternated, SDPA after each round; split plan vs whole rows, medians): 32K 1.8933
+     * vs 1.8971 ms (SDPA 1.8988) in one call and 1.9989 vs 2.0225 (SDPA 2.0067) in the next, 64K 3.7612 vs 3.7909 and
+     * 3.7606 vs 3.7931, every one of 14 rounds; at 16K whole rows still won, 1.0153 vs 1.0320. In one wave they still
+     * win everywhere: batch 32 at 16K / 32K / 64K 0.5152 / 0.9546 / 1.8887 vs 0.5486 / 0.9746 / 1.9289
+     * (benchmarks/results/h200-2026-11-30-twelfth-session/).
      */
     boolean wholeRows(int maxKeys) {
         if (!usesTensorCores(DecodeMode.DENSE) || tuning.persistent(DecodeMode.DENSE, shape.headDim())
@@ -212,7 +223,8 @@ public final class GpuDecode implements AutoCloseable {
         int stages = mmaStages(DecodeMode.DENSE, wholeRowPlan(maxKeys));
         long slots = (long) smCount * MmaDecodeKernel.blocksPerSm(shape.headDim(), stages);
         long waves = Math.ceilDiv(rows(), slots);
-        return waves <= 2 && rows() * 100 >= WHOLE_ROW_MIN_FILL_PERCENT * waves * slots;
+        if (waves > 2 || (waves == 2 && maxKeys > WHOLE_ROW_TWO_WAVE_MAX_KEYS)) return false;
+        return rows() * 100 >= WHOLE_ROW_MIN_FILL_PERCENT * waves * slots;
     }
 
     /** One split per row of at most {@code maxKeys} keys. */

@@ -50,17 +50,22 @@ class SingleSplitDecodeTest {
     private static final SplitTuning NO_STREAM_K = SplitTuning.DEFAULT.withStreamK(SplitTuning.StreamK.OFF);
 
     @Test
-    void denseTakesWholeRowsWhereTheyFillOneOrTwoWaves() {
+    void denseTakesWholeRowsWhereTheyFillOneWaveOrTwoOfShortRows() {
         // 132 SMs, d 128: a whole-row block has three stages, two per SM, so 264 slots; rows = batch x 8 KV heads. (The
         // stream-K grid, which takes some of these shapes by default, is StreamKDecodeKernelTest's.)
-        assertEquals(1, wholeRowSplits(64, 128, NO_STREAM_K, 32768), "512 rows: 1.94 waves");
-        assertEquals(1, wholeRowSplits(64, 128, NO_STREAM_K, 16384), "16K");
-        assertEquals(1, wholeRowSplits(64, 128, NO_STREAM_K, 65536), "64K");
-        assertEquals(1, wholeRowSplits(32, 128, NO_STREAM_K, 32768), "256 rows: 0.97 waves");
-        assertEquals(1, wholeRowSplits(66, 128, NO_STREAM_K, 32768), "528 rows: 2 waves");
+        assertEquals(1, wholeRowSplits(64, 128, NO_STREAM_K, 16384), "512 rows: 1.94 waves, 16K");
+        assertEquals(1, wholeRowSplits(66, 128, NO_STREAM_K, 16384), "528 rows: 2 waves, 16K");
+        assertTrue(wholeRowSplits(64, 128, NO_STREAM_K, 16385) > 1, "two waves beyond 16K: the split plan is faster");
+        assertTrue(wholeRowSplits(64, 128, NO_STREAM_K, 32768) > 1, "two waves, 32K");
+        assertTrue(wholeRowSplits(64, 128, NO_STREAM_K, 65536) > 1, "two waves, 64K");
+        assertEquals(1, wholeRowSplits(32, 128, NO_STREAM_K, 16384), "256 rows: 0.97 waves, 16K");
+        assertEquals(1, wholeRowSplits(32, 128, NO_STREAM_K, 32768), "one wave, 32K");
+        assertEquals(1, wholeRowSplits(32, 128, NO_STREAM_K, 65536), "one wave, 64K");
+        assertTrue(wholeRowSplits(32, 128, NO_STREAM_K, 65537) > 1, "beyond 64K");
         assertTrue(wholeRowSplits(64, 128, NO_STREAM_K, 131072) > 1, "128K: the split plan is faster");
         assertTrue(wholeRowSplits(64, 128, NO_STREAM_K, 8192) > 1, "8K: two stages, not measured");
-        assertTrue(wholeRowSplits(60, 128, NO_STREAM_K, 32768) > 1, "480 rows: 91% of two waves");
+        assertTrue(wholeRowSplits(60, 128, NO_STREAM_K, 16384) > 1, "480 rows: 91% of two waves");
+        assertTrue(wholeRowSplits(30, 128, NO_STREAM_K, 32768) > 1, "240 rows: 91% of one wave");
         assertTrue(wholeRowSplits(128, 128, NO_STREAM_K, 32768) > 1, "1024 rows: four waves");
         assertTrue(wholeRowSplits(64, 64, NO_STREAM_K, 32768) > 1, "d 64: not measured");
         assertTrue(wholeRowSplits(64, 128, NO_STREAM_K.withTensorCores(false), 32768) > 1, "FMA kernel");

@@ -109,7 +109,7 @@ class StreamKDecodeKernelTest {
         assertTrue(usesStreamK(128, 128, auto, 32768), "1024 rows: over the split plan");
         assertTrue(usesStreamK(128, 128, auto, GpuDecode.WHOLE_ROW_MIN_KEYS), "three ring stages");
         assertFalse(usesStreamK(128, 128, auto, GpuDecode.WHOLE_ROW_MIN_KEYS - 1), "two ring stages");
-        assertFalse(usesStreamK(64, 128, auto, 32768), "512 rows of 32K: whole rows");
+        assertTrue(usesStreamK(64, 128, auto, 32768), "512 rows of 32K (two waves): over the split plan");
         assertFalse(usesStreamK(64, 128, auto, 16384), "512 rows of 16K: whole rows");
         assertFalse(usesStreamK(32, 128, auto, 131072), "256 rows do not fill the 264 blocks");
         assertFalse(usesStreamK(64, 64, auto, 131072), "d 64: not measured");
