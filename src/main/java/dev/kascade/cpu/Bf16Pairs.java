@@ -104,8 +104,9 @@ public final class Bf16Pairs {
         int h = 0;
         for (; h + 4 <= rows; h += 4) {
             int q0 = qOff + h * d, q1 = q0 + d, q2 = q1 + d, q3 = q2 + d;
-            int j = LANE_TREE && touched ? logitQuads(q, q0, d, seg, base, rowBytes, first, positions, posOff, nb, s, h * stride,
-                    stride) : 0;
+            int j = LANE_TREE && touched
+                    ? logitQuads(q, q0, d, seg, base, rowBytes, first, positions, posOff, nb, s, h * stride, stride)
+                    : 0;
             {
                 // Two keys per pass: every query chunk loaded feeds four FMAs, and eight independent
                 // accumulator chains keep both FMA pipes busy (measured 15-20% faster than one key per
@@ -201,9 +202,11 @@ public final class Bf16Pairs {
      * rearranged by i ^ h}): one permute and two blends per fold, 15 folds for 16 sums, and the leaves are ordered so
      * that lane 4h + k ends up holding row h's logit of key k; four masked stores write them. The pairs it adds are
      * those of C2's {@code reduceLanes(ADD)} tree (i + 8, then + 4, + 2, + 1), so compiled, the logits are bit for
-     * bit the two-key pass's (checked in the microbenchmark; the interpreter's {@code reduceLanes} adds in another order). Measured in L2 (1024 keys, d 128, 2-vCPU Zen 5, JDK 25, 30 interleaved rounds, 2026-11-30):
-     * 0.74-0.85x the two-key pass's time per key; four keys with 16 {@code reduceLanes}, 0.77-0.86x. The tree must stay
-     * in this method's body: as a helper method C2 did not inline it (node-count cutoff) and it ran about 10x slower.
+     * bit the two-key pass's (checked in the microbenchmark; the interpreter's {@code reduceLanes} adds in another
+     * order). Measured in L2 (1024 keys, d 128, 2-vCPU Zen 5, JDK 25, 30 interleaved rounds, 2026-11-30): 0.74-0.85x
+     * the two-key pass's time per key; four keys with 16 {@code reduceLanes}, 0.77-0.86x
+     * (benchmarks/results/cpu-2026-11-30-twelfth-session/lane-tree-microbench/). The tree must stay in this method's
+     * body: as a helper method C2 did not inline it (node-count cutoff) and it ran about 10x slower.
      */
     private static int logitQuads(float[] q, int q0, int d, MemorySegment seg, long base, long rowBytes, int first,
                                   int[] positions, int posOff, int nb, float[] s, int sOff, int stride) {

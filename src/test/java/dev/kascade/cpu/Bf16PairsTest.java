@@ -61,8 +61,8 @@ class Bf16PairsTest {
                                 dot += q[h * d + e] * kv;
                                 mag += Math.abs(q[h * d + e] * kv);
                             }
-                            assertTrue(Math.abs(got - dot) <= 1e-6 * mag,
-                                    "nb=" + nb + " gathered=" + gathered + " touched=" + touched + " h=" + h + " j=" + j + ": " + got + " vs " + dot);
+                            assertTrue(Math.abs(got - dot) <= 1e-6 * mag, "nb=" + nb + " gathered=" + gathered
+                                    + " touched=" + touched + " h=" + h + " j=" + j + ": " + got + " vs " + dot);
                         }
                     }
                 }
