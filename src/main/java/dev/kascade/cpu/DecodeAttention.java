@@ -17,8 +17,9 @@ import java.util.Arrays;
  * <p>Parallel split (split-K, flash-decoding): the keys of every (sequence, KV head) are cut into
  * contiguous splits; one task = one (b, g, split) and computes all r query heads of the group, so each
  * K and V row is read from memory once per group. A task streams its keys in blocks of {@link #DENSE_BLOCK} keys
- * (plain dense bf16), {@link #SPARSE_BLOCK} (sparse bf16), {@link #WIDE_BLOCK} (the other passes) or
- * {@link BlockMath#BLOCK} (plain dense f16/f32): r x block logits, online softmax per head, P.V. It
+ * (dense, layer 0 and the anchor scores pass on bf16), {@link #SPARSE_BLOCK} (sparse bf16), {@link #WIDE_BLOCK} (the
+ * other f16/f32 passes) or {@link BlockMath#BLOCK} (plain dense f16/f32): r x block logits, online softmax per head,
+ * P.V. It
  * leaves a partial (max, sum, unnormalised output) per head; the caller merges the splits of a (b, g) with
  * log-sum-exp weights.
  * Memory traffic: K and V bytes of the visible (or selected) rows, each once; logits r x 4 bytes per key
@@ -50,7 +51,8 @@ public final class DecodeAttention {
     private final int group;
     private final CpuPool.Job taskJob = this::runTask;
     /**
-     * Keys per block of the passes that write logits (layer 0, anchor scores) or gather rows (sparse). Wider blocks
+     * Keys per block of the f16/f32 passes that write logits (layer 0, anchor scores) or gather rows (sparse; bf16
+     * has its own sizes, {@link #DENSE_BLOCK} and {@link #SPARSE_BLOCK}). Wider blocks
      * copy each head's logits out in longer runs and touch more gathered rows at once (more misses in flight).
      * Measured with {@code benchmarks/cpu/DecodeHarness.java} (bf16, 32/8/128, 32K, 2026-11-29, four alternated
      * process pairs, minima of 15): 128- vs 32-key blocks, layer 0 7.78-8.03 vs 8.29-8.85 ms, anchor 4.90-5.50 vs
@@ -64,8 +66,12 @@ public final class DecodeAttention {
      * touches (256 KB of K and V) are one burst of misses in flight before its arithmetic. Measured with
      * {@code kascade bench decode} (bf16, 32/8/128, 32K, 2026-11-30, processes alternated, best rounds): 256- vs
      * 128-key blocks faster in 6 of 7 pairs (4.88-6.59 vs 5.74-9.08 ms), 512 vs 256 in 7 of 7 (4.60-6.88 vs
-     * 4.88-7.34), 1024 no better than 512; 64 slower than 128. The other passes keep {@link #WIDE_BLOCK} (256 there
-     * gave no gain in the same runs).
+     * 4.88-7.34), 1024 no better than 512; 64 slower than 128. Layer 0 and the anchor scores pass (which reads K
+     * inside its two-key logits loop, untouched) take it too since the four-key pass: in-process, LLC flushed before
+     * each call, minima of 20, the scores pass 2.44-2.49 ms with 512-key blocks, 2.54-2.56 with 256 and 2.74-2.85 with
+     * 128; then {@code kascade bench decode}, five alternated pairs (2026-11-30 03:13-03:16 UTC, a slow phase of the
+     * VM): layer 0 1.13-1.21x of the same process's dense time vs 1.21-1.36x with 128, the anchor role 0.85-0.91x vs
+     * 0.90-0.97x, speedup higher in 5 of 5 pairs (2.85-3.25x vs 2.82-3.14x).
      */
     static final int DENSE_BLOCK = 512;
     /**
@@ -309,13 +315,14 @@ public final class DecodeAttention {
         }
         long target = 8L * pool.parallelism();
         int split = (int) Math.max(MIN_SPLIT, (totalKeys + target - 1) / target);
-        // Keys per block: bf16 plain dense decode 512 (touched first, then read in place: DENSE_BLOCK) and sparse
-        // passes 256 (SPARSE_BLOCK); layer 0, the anchor scores pass and f16/f32 sparse passes 128 (WIDE_BLOCK);
-        // plain dense f16/f32 decode, which converts blocks into L1 scratch, 32.
-        if (mode == Mode.DENSE && logits == null) {
-            blockKeys = pairs ? DENSE_BLOCK : BlockMath.BLOCK;
+        // Keys per block: the bf16 dense passes (plain dense and layer 0, touched first, then read in place; the
+        // anchor scores pass) 512 (DENSE_BLOCK) and sparse passes 256 (SPARSE_BLOCK); layer 0, the scores pass and
+        // sparse passes on f16/f32 128 (WIDE_BLOCK); plain dense f16/f32 decode, which converts blocks into L1
+        // scratch, 32.
+        if (pairs) {
+            blockKeys = mode == Mode.SPARSE ? SPARSE_BLOCK : DENSE_BLOCK;
         } else {
-            blockKeys = mode == Mode.SPARSE && pairs ? SPARSE_BLOCK : WIDE_BLOCK;
+            blockKeys = mode == Mode.DENSE && logits == null ? BlockMath.BLOCK : WIDE_BLOCK;
         }
         split = (split + blockKeys - 1) / blockKeys * blockKeys;
         int tasks = 0;
