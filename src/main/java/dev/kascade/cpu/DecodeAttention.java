@@ -19,8 +19,7 @@ import java.util.Arrays;
  * K and V row is read from memory once per group. A task streams its keys in blocks of {@link #DENSE_BLOCK} keys
  * (dense, layer 0 and the anchor scores pass on bf16), {@link #SPARSE_BLOCK} (sparse bf16), {@link #WIDE_BLOCK} (the
  * other f16/f32 passes) or {@link BlockMath#BLOCK} (plain dense f16/f32): r x block logits, online softmax per head,
- * P.V. It
- * leaves a partial (max, sum, unnormalised output) per head; the caller merges the splits of a (b, g) with
+ * P.V. It leaves a partial (max, sum, unnormalised output) per head; the caller merges the splits of a (b, g) with
  * log-sum-exp weights.
  * Memory traffic: K and V bytes of the visible (or selected) rows, each once; logits r x 4 bytes per key
  * when kept.

@@ -198,8 +198,8 @@ public final class GpuDecode implements AutoCloseable {
      * resident blocks' one wave, or two waves of rows up to {@value #WHOLE_ROW_TWO_WAVE_MAX_KEYS} keys, to at least
      * {@value #WHOLE_ROW_MIN_FILL_PERCENT}% (the grid cuDNN's SDPA kernel runs, one block per sequence and KV head).
      * Measured on the H200 (bf16, 32/8/128, 2026-11-29, one call, dense ms, split plan vs one split; SDPA in the same
-     * call): batch 32 (256 rows, 0.97 waves of 264) 0.500-0.511
-     * vs 0.480-0.482 at 16K, 0.973-0.974 vs 0.950-0.952 at 32K, 1.907 vs 1.884 at 64K; batch 64 (1.94 waves)
+     * call): batch 32 (256 rows, 0.97 waves of 264) 0.500-0.511 vs 0.480-0.482 at 16K, 0.973-0.974 vs 0.950-0.952 at
+     * 32K, 1.907 vs 1.884 at 64K; batch 64 (1.94 waves)
      * 0.970 vs 0.956-0.957, 1.911-1.913 vs 1.896-1.901, 3.798-3.811 vs 3.793-3.800 (SDPA 0.478 / 0.949 / 1.875 and
      * 0.956 / 1.894-1.900 / 3.786-3.793). Again in another call, this rule's build against its parent: batch 32 0.500
      * -> 0.480, 0.973 -> 0.950, 1.906 -> 1.886; batch 64 0.970 -> 0.957, 1.914 -> 1.901, 64K level (3.797-3.809 vs

@@ -119,8 +119,8 @@ public final class MmaDecodeKernel {
      * each 64-key step together (thread i takes chunks i + 128m of the step's K and V, MmaRing.copyBlockStep), so
      * warps meet at a barrier once per step, after their waits; reuse: each warp copies its own 16 gathered rows (+ 4
      * bytes of index per key) and meets at syncWarp after each wait and before each copy. Fragments are read back
-     * from other lanes' copies (swizzled, conflict-free). Per (split, head) one partial row of d floats and one LSE; layer 0 writes
-     * 4 bytes per key and head.
+     * from other lanes' copies (swizzled, conflict-free). Per (split, head) one partial row of d floats and one LSE;
+     * layer 0 writes 4 bytes per key and head.
      * Algorithm: the copies run stages - 1 steps ahead into a ring in dynamic shared memory (ringStageBytes per
      * stage; q is staged after the first copies, so their latency overlaps it); per step: S by mma; keys past the
      * row's end become -inf (their V rows, in the one step whose copies were not clamped to the length, are zeroed in
