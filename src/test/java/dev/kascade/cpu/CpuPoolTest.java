@@ -2,9 +2,11 @@ package dev.kascade.cpu;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 class CpuPoolTest {
     private static final CpuPool POOL = new CpuPool(3);
@@ -36,5 +38,34 @@ class CpuPoolTest {
         POOL.run(9, (t, w) -> after.incrementAndGet(t));
         for (int i = 0; i < 9; i++) assertEquals(1, after.get(i));
         assertThrows(IllegalArgumentException.class, () -> new CpuPool(0));
+    }
+
+    /**
+     * Calls spaced so that the helpers are sometimes still spinning and sometimes parked (the gap straddles
+     * {@link CpuPool#SPIN_NANOS}): a lost wake-up would leave the helpers' tasks to the caller or hang here; every
+     * helper must still join some calls, and slow tasks keep each call open long enough for a parked helper to wake.
+     */
+    @Test
+    @Timeout(60)
+    void helpersJoinCallsWhetherSpinningOrParked() throws InterruptedException {
+        AtomicIntegerArray byWorker = new AtomicIntegerArray(POOL.parallelism());
+        for (int call = 0; call < 60; call++) {
+            long gapNanos = (call % 3) * CpuPool.SPIN_NANOS; // 0, one spin window (the boundary), two (parked)
+            Thread.sleep(gapNanos / 1_000_000, (int) (gapNanos % 1_000_000));
+            int n = 24;
+            AtomicIntegerArray seen = new AtomicIntegerArray(n);
+            POOL.run(n, (task, worker) -> {
+                seen.incrementAndGet(task);
+                byWorker.incrementAndGet(worker);
+                long end = System.nanoTime() + 200_000;
+                while (System.nanoTime() < end) {
+                    Thread.onSpinWait();
+                }
+            });
+            for (int t = 0; t < n; t++) assertEquals(1, seen.get(t), "call " + call + " task " + t);
+        }
+        for (int w = 1; w < POOL.parallelism(); w++) {
+            assertTrue(byWorker.get(w) > 0, "helper " + w + " never joined a call");
+        }
     }
 }
