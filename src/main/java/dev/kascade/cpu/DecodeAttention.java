@@ -294,8 +294,7 @@ public final class DecodeAttention {
         MemorySegment qSeg = q.segment();
         long qRowBytes = (long) headDim * q.dtype().byteSize();
         for (int row = 0; row < batch * qHeads; row++) {
-            Rows.toFloat(q.dtype(), qSeg, row * qRowBytes, headDim, qScaled, row * headDim);
-            BlockMath.scale(qScaled, row * headDim, headDim, scale);
+            Rows.toFloatScaled(q.dtype(), qSeg, row * qRowBytes, headDim, scale, qScaled, row * headDim);
         }
         // bf16 K and V with a head dim of whole chunks take the fused path (no f32 copy of the rows).
         this.pairs = kType == DType.BF16 && (!withV || vType == DType.BF16) && Bf16Pairs.supports(headDim);

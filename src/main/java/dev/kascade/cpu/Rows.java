@@ -53,6 +53,26 @@ public final class Rows {
     }
 
     /**
+     * {@link #toFloat} with scalar code, times {@code scale}: for once-per-call work such as the query rows of a decode
+     * call. Such code runs in the interpreter or C1 for its first thousands of calls, where the Vector API has no
+     * intrinsics and each vector operation costs microseconds: converting and scaling the 32 query rows of a decode
+     * call with {@link #toFloat} and {@link BlockMath#scale} took 0.18-0.79 ms of a 5-6 ms dense call after 20 calls
+     * (2-vCPU Zen 5 VM, 2026-11-30); this loop takes microseconds even there.
+     */
+    public static void toFloatScaled(DType dtype, MemorySegment seg, long offset, int d, float scale, float[] dst,
+                                     int dstOff) {
+        for (int c = 0; c < d; c++) {
+            long at = offset + (long) c * dtype.byteSize();
+            float x = switch (dtype) {
+                case F32 -> seg.get(F32, at);
+                case BF16 -> DType.bf16ToFloat(seg.get(I16, at));
+                case F16 -> Float.float16ToFloat(seg.get(I16, at));
+            };
+            dst[dstOff + c] = x * scale;
+        }
+    }
+
+    /**
      * Converts {@code count} rows of {@code d} elements into {@code dst} (row {@code i} at {@code i * d}).
      * Row {@code i} is stored at {@code base + pos * rowBytes}, where {@code pos = first + i} when
      * {@code positions} is null and {@code positions[posOff + i]} otherwise (a gather for sparse attention).
