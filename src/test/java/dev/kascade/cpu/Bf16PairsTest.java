@@ -13,7 +13,9 @@ import org.junit.jupiter.params.provider.CsvSource;
 /**
  * {@link Bf16Pairs#logits} against float64 dot products of the stored bf16 keys, over key counts that leave every
  * remainder of its four-key (lane tree, rows touched first), two-key and one-key passes, query row counts that leave
- * rows for its one-row pass, and both key addressings (a contiguous range and gathered positions).
+ * rows for its one-row pass, and both key addressings (a contiguous range and gathered positions); and
+ * {@link Bf16Pairs#accumulate} likewise, over head dims of an even and an odd number of chunks (its two-chunk pass and
+ * the lone last chunk).
  */
 class Bf16PairsTest {
     private static final int KEYS = 41;
@@ -65,6 +67,56 @@ class Bf16PairsTest {
                                     + " touched=" + touched + " h=" + h + " j=" + j + ": " + got + " vs " + dot);
                         }
                     }
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "d={0} rows={1}")
+    @CsvSource({"64, 4", "96, 4", "128, 4", "128, 5", "128, 8", "160, 3", "256, 4"})
+    void accumulateMatchesFloat64Sums(int d, int rows) {
+        SplittableRandom rnd = new SplittableRandom(17L * d + rows);
+        try (Arena arena = Arena.ofConfined()) {
+            long rowBytes = 2L * d;
+            MemorySegment v = arena.allocate(KEYS * rowBytes, 64);
+            short[] bits = new short[KEYS * d];
+            for (int i = 0; i < bits.length; i++) {
+                bits[i] = (short) (Float.floatToRawIntBits((float) rnd.nextDouble(-2, 2)) >>> 16);
+                v.setAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, i, bits[i]);
+            }
+            int[] positions = new int[KEYS + 5];
+            for (int j = 0; j < positions.length; j++) positions[j] = rnd.nextInt(KEYS);
+            int stride = 32;
+            float[] p = new float[rows * stride];
+            for (int i = 0; i < p.length; i++) p[i] = (float) rnd.nextDouble(0, 1);
+            for (int nb = 1; nb <= 11; nb += 5) {
+                for (boolean gathered : new boolean[] {false, true}) {
+                    int first = gathered ? 0 : 7;
+                    int accOff = 5;
+                    float[] start = new float[accOff + rows * d];
+                    for (int i = 0; i < start.length; i++) start[i] = (float) rnd.nextDouble(-1, 1);
+                    float[] acc = start.clone();
+                    Bf16Pairs.accumulate(p, rows, v, 0, rowBytes, first, gathered ? positions : null, 5, nb, d, acc,
+                            accOff, stride);
+                    float[] natural = new float[d];
+                    for (int h = 0; h < rows; h++) {
+                        Bf16Pairs.unsplit(acc, accOff + h * d, d, natural, 0);
+                        float[] startNatural = new float[d];
+                        Bf16Pairs.unsplit(start, accOff + h * d, d, startNatural, 0);
+                        for (int e = 0; e < d; e++) {
+                            double sum = startNatural[e];
+                            double mag = Math.abs(sum);
+                            for (int j = 0; j < nb; j++) {
+                                int key = gathered ? positions[5 + j] : first + j;
+                                double term = p[h * stride + j] * (double) Float.intBitsToFloat(bits[key * d + e] << 16);
+                                sum += term;
+                                mag += Math.abs(term);
+                            }
+                            assertTrue(Math.abs(natural[e] - sum) <= 1e-6 * mag + 1e-30, "nb=" + nb + " gathered="
+                                    + gathered + " h=" + h + " e=" + e + ": " + natural[e] + " vs " + sum);
+                        }
+                    }
+                    assertEquals(start[accOff - 1], acc[accOff - 1], "accumulate wrote below accOff");
                 }
             }
         }
