@@ -95,15 +95,19 @@ public final class BlockMath {
         softmaxStep(s, row, m, l, mlOff, acc, accOff, d, BLOCK);
     }
 
-    /** As above, with logit rows {@code stride} floats apart (a multiple of one vector; the whole row is used). */
+    /** As above, with logit rows {@code stride} floats apart (a multiple of two vectors; the whole row is used). */
     public static void softmaxStep(float[] s, int row, float[] m, float[] l, int mlOff,
                                    float[] acc, int accOff, int d, int stride) {
         int base = row * stride;
+        // Two running maxima (stride is a multiple of two vectors): Java's max is a chain of several instructions
+        // (NaN and -0.0 rules), and one chain made the max pass half the softmax's time for 512-key blocks.
         FloatVector mx = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
-        for (int j = 0; j < stride; j += L) {
+        FloatVector my = mx;
+        for (int j = 0; j < stride; j += 2 * L) {
             mx = mx.max(FloatVector.fromArray(F, s, base + j));
+            my = my.max(FloatVector.fromArray(F, s, base + j + L));
         }
-        float blockMax = mx.reduceLanes(VectorOperators.MAX);
+        float blockMax = mx.max(my).reduceLanes(VectorOperators.MAX);
         float mOld = m[mlOff + row];
         float mNew = Math.max(mOld, blockMax);
         if (mNew == Float.NEGATIVE_INFINITY) {
