@@ -54,4 +54,34 @@ class RowsTest {
         assertEquals(0f, t[6 * 4 + 2]);
         assertEquals(0f, t[6 * 4 + 3]);
     }
+
+    /** The scalar query conversion gives the vector conversion's values times the scale, bit for bit, per dtype. */
+    @Test
+    void scaledScalarConversionMatchesTheVectorConversionTimesTheScale() {
+        int d = 37; // odd, so the vector conversion runs its body and its tail
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(5);
+        float scale = (float) (1.0 / Math.sqrt(128));
+        for (DType dtype : DType.values()) {
+            MemorySegment seg = MemorySegment.ofArray(new byte[(3 + d) * dtype.byteSize()]);
+            long offset = 3L * dtype.byteSize(); // not at the segment's start
+            for (int c = 0; c < d; c++) {
+                float x = (float) rnd.nextDouble(-40, 40);
+                long at = offset + (long) c * dtype.byteSize();
+                switch (dtype) {
+                    case F32 -> seg.set(java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED, at, x);
+                    case BF16 -> seg.set(java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED, at, DType.floatToBf16(x));
+                    case F16 -> seg.set(java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED, at, Float.floatToFloat16(x));
+                }
+            }
+            float[] vector = new float[d + 2];
+            Rows.toFloat(dtype, seg, offset, d, vector, 2);
+            float[] scalar = new float[d + 2];
+            Rows.toFloatScaled(dtype, seg, offset, d, scale, scalar, 2);
+            for (int c = 0; c < d; c++) {
+                assertEquals(Float.floatToIntBits(vector[2 + c] * scale), Float.floatToIntBits(scalar[2 + c]),
+                        dtype + " element " + c);
+            }
+            assertEquals(0f, scalar[0] + scalar[1], dtype + ": wrote before dstOff");
+        }
+    }
 }
