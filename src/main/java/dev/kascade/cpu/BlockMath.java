@@ -117,7 +117,7 @@ public final class BlockMath {
         FloatVector mv = FloatVector.broadcast(F, mNew);
         FloatVector sum = FloatVector.zero(F);
         for (int j = 0; j < stride; j += L) {
-            FloatVector p = FloatVector.fromArray(F, s, base + j).sub(mv).lanewise(VectorOperators.EXP);
+            FloatVector p = VectorExp.exp(FloatVector.fromArray(F, s, base + j).sub(mv));
             p.intoArray(s, base + j);
             sum = sum.add(p);
         }

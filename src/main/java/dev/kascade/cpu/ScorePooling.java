@@ -4,7 +4,6 @@ import static dev.kascade.cpu.Rows.F;
 import static dev.kascade.cpu.Rows.L;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 
 /**
  * GQA pooling of one query row's scores into a shared score row (spec, "GQA pooling").
@@ -19,7 +18,7 @@ public final class ScorePooling {
         FloatVector m = FloatVector.broadcast(F, lse);
         int j = 0;
         for (; j <= n - L; j += L) {
-            FloatVector p = FloatVector.fromArray(F, logits, off + j).sub(m).lanewise(VectorOperators.EXP);
+            FloatVector p = VectorExp.exp(FloatVector.fromArray(F, logits, off + j).sub(m));
             FloatVector.fromArray(F, dst, dstOff + j).add(p).intoArray(dst, dstOff + j);
         }
         for (; j < n; j++) {
