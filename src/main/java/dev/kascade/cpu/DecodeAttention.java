@@ -200,10 +200,11 @@ public final class DecodeAttention {
 
     /**
      * {@link #sparse(Tensor, Tensor, Tensor, int[], int[], int[], int[], int[], float[])} for an anchor layer
-     * whose logits are already known: {@code keptLogits[(b*qHeads + h)*keptStride + pos]} holds
-     * {@code q_h . k_pos / sqrt(d)} for every visible position (what {@link #scores} wrote). Then no K row
-     * is read again: only the selected V rows are gathered (half the bytes) and no QK product is recomputed.
-     * {@code keptLogits} null means "compute the logits from K" (the reuse path).
+     * whose logits are already known, in set order: {@code keptLogits[(b*qHeads + h)*keptStride + i]} holds
+     * {@code q_h . k_p / sqrt(d)} for the i-th position p of query head h's index set (that of KV head
+     * {@code sourceHead[h / group]}). Then no K row is read again: only the selected V rows are gathered (half the
+     * bytes), no QK product is recomputed, and the logits are read in runs. {@code keptLogits} null means "compute
+     * the logits from K" (the reuse path).
      */
     public void sparse(Tensor q, Tensor k, Tensor v, int[] lengths, int[] positions, int[] setOffsets,
                        int[] setCounts, int[] sourceHead, float[] out, float[] keptLogits, int keptStride) {
@@ -417,14 +418,13 @@ public final class DecodeAttention {
         for (int j0 = from; j0 < to; j0 += bk) {
             int nb = Math.min(bk, to - j0);
             if (kept != null) {
-                // Anchor pass 4: the selected keys' logits were computed by pass 1; read them (4 MB of logits
-                // at 32K stay in L2/L3) and gather only V below. The V rows are touched first, so their DRAM
-                // misses overlap the logit reads' cache misses (measured 4 of 5 runs faster than after them).
+                // Anchor pass 4: the selected keys' logits were computed by pass 1 and gathered into set order by
+                // pass 3 (KascadeDecoder), so they are copied in runs here; only V is gathered below, its rows
+                // touched first.
                 if (inPlace && withV) touched += RowTouch.rows(vSeg, null, rowBase, vRowBytes, pos, posBase + j0, nb);
                 for (int h = 0; h < group; h++) {
-                    int row = (b * qHeads + g * group + h) * keptStride;
                     int o = h * bk;
-                    for (int i = 0; i < nb; i++) s[o + i] = kept[row + pos[posBase + j0 + i]];
+                    System.arraycopy(kept, (b * qHeads + g * group + h) * keptStride + j0, s, o, nb);
                     Arrays.fill(s, o + nb, o + bk, Float.NEGATIVE_INFINITY);
                 }
             } else if (inPlace) {

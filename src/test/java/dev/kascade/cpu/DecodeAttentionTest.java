@@ -105,11 +105,20 @@ class DecodeAttentionTest {
             DecodeAttention da = new DecodeAttention(POOL, batch, hq, kv, d);
             float[] out = new float[batch * hq * d];
             da.sparse(q, k, v, lengths, positions, offsets, counts, sourceHead, out);
-            // the anchor's pass 4: the same sets with the logits kept from the scores pass (only V is gathered)
+            // the anchor's pass 4: the same sets with the logits kept from the scores pass (only V is gathered),
+            // each query head's logits of its set's positions moved to the front of its row, in set order
             float[] kept = new float[batch * hq * cap];
             da.scores(q, k, lengths, kept, cap, new float[batch * hq]);
+            float[] compact = new float[batch * hq * cap];
+            java.util.Arrays.fill(compact, Float.NaN); // what pass 4 must not read
+            for (int b = 0; b < batch; b++) {
+                for (int h = 0; h < hq; h++) {
+                    int[] set = sets[b * kv + sourceHead[h / ratio]];
+                    for (int i = 0; i < set.length; i++) compact[(b * hq + h) * cap + i] = kept[(b * hq + h) * cap + set[i]];
+                }
+            }
             float[] outKept = new float[batch * hq * d];
-            da.sparse(q, k, v, lengths, positions, offsets, counts, sourceHead, outKept, kept, cap);
+            da.sparse(q, k, v, lengths, positions, offsets, counts, sourceHead, outKept, compact, cap);
             for (int b = 0; b < batch; b++) {
                 for (int h = 0; h < hq; h++) {
                     int g = h / ratio;
