@@ -94,6 +94,7 @@ public final class DecodeAttention {
     private int logitsStride;
     private int[] positions;
     private int[] setOffsets;
+    private int[] lengths;
     private float[] keptLogits;
     private int keptStride;
 
@@ -350,30 +351,36 @@ public final class DecodeAttention {
                 unitTasks[unit] = t - first;
             }
         }
-        if (mode == Mode.SPARSE) {
-            for (int i = 0; i < t; i++) {
-                int set = taskSet[i];
-                int b = taskUnit[i] / kvHeads;
-                for (int j = setOffsets[set] + taskFrom[i]; j < setOffsets[set] + taskTo[i]; j++) {
-                    if (positions[j] < 0 || positions[j] >= lengths[b]) {
-                        throw new IllegalArgumentException("positions[" + j + "] = " + positions[j]
-                                + " outside the visible keys [0, " + lengths[b] + ") of sequence " + b);
-                    }
-                }
+        taskCount = t;
+        this.lengths = lengths;
+        try {
+            // Sparse tasks check their own positions first (checkPositions): in parallel, instead of 26K checks on
+            // this thread before the pool starts (20-70 us of a 0.8-1 ms reuse call at 32K).
+            if (pool.canShare(kSeg) && (vSeg == null || pool.canShare(vSeg))) {
+                pool.run(taskCount, taskJob, totalKeys * (group + 1) * headDim);
+            } else {
+                pool.runInline(taskCount, taskJob); // confined memory: only this thread may read it
+            }
+            merge(out, lse);
+        } finally {
+            this.kSeg = null;
+            this.vSeg = null;
+            this.logits = null;
+            this.positions = null;
+            this.setOffsets = null;
+            this.lengths = null;
+        }
+    }
+
+    /** Throws unless every position of {@code positions[from .. to)} is a visible key of sequence {@code b}. */
+    private void checkPositions(int from, int to, int b) {
+        int n = lengths[b];
+        for (int j = from; j < to; j++) {
+            if (Integer.compareUnsigned(positions[j], n) >= 0) {
+                throw new IllegalArgumentException("positions[" + j + "] = " + positions[j]
+                        + " outside the visible keys [0, " + n + ") of sequence " + b);
             }
         }
-        taskCount = t;
-        if (pool.canShare(kSeg) && (vSeg == null || pool.canShare(vSeg))) {
-            pool.run(taskCount, taskJob, totalKeys * (group + 1) * headDim);
-        } else {
-            pool.runInline(taskCount, taskJob); // confined memory: only this thread may read it
-        }
-        merge(out, lse);
-        this.kSeg = null;
-        this.vSeg = null;
-        this.logits = null;
-        this.positions = null;
-        this.setOffsets = null;
     }
 
     private void ensureTasks(int tasks) {
@@ -411,6 +418,7 @@ public final class DecodeAttention {
         int qOff = (b * qHeads + g * group) * d;
         int[] pos = mode == Mode.SPARSE ? positions : null;
         int posBase = mode == Mode.SPARSE ? setOffsets[taskSet[task]] : 0;
+        if (pos != null) checkPositions(posBase + from, posBase + to, b); // before any row is read
         boolean inPlace = pairs && pos != null;
         float[] kept = pos != null ? keptLogits : null;
         long touched = 0;
