@@ -1,5 +1,11 @@
 package dev.kascade.algorithm;
 
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
 /**
  * Exact top-k selection without sorting: a radix select on the bits of the scores, O(n).
  *
@@ -20,6 +26,17 @@ package dev.kascade.algorithm;
  * so steady-state calls allocate nothing) per worker.
  */
 public final class TopK {
+    private static final VectorSpecies<Integer> IS = IntVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> FS = FloatVector.SPECIES_PREFERRED;
+    private static final int LANES = IS.length();
+    /**
+     * Whether the passes over all n run 16 lanes at a time (AVX-512, where {@code compress} is one instruction; on
+     * narrower vectors the scalar loops run): pass 1's keys, and pass 2's partition, whose two branches per score
+     * were unpredictable. 32K pooled probabilities, k 10%, one thread, 2-vCPU Zen 5 VM (2026-11-30): 25.8-31.0 us per
+     * selection against 46.5 with the scalar passes.
+     */
+    private static final boolean COMPRESS = LANES == 16;
+    private static final int[] IOTA = java.util.stream.IntStream.range(0, LANES).toArray();
     private static final int[] SHIFTS = {21, 10, 0};
     private static final int[] BITS = {11, 11, 10};
     private final int[] histogram = new int[1 << 11];
@@ -49,13 +66,15 @@ public final class TopK {
         }
         ensure(n);
         int[] keys = this.keys;
-        // Pass 1 over all n: keys, histogram of the top 11 bits.
+        // Pass 1 over all n: keys (vectorised where 16 lanes), histogram of the top 11 bits.
         int bins = 1 << BITS[0];
         java.util.Arrays.fill(histogram, 0, bins, 0);
+        int i0 = COMPRESS ? vectorKeys(scores, off, n, keys) : 0;
+        for (int i = i0; i < n; i++) {
+            keys[i] = key(scores[off + i]);
+        }
         for (int i = 0; i < n; i++) {
-            int key = key(scores[off + i]);
-            keys[i] = key;
-            histogram[key >>> SHIFTS[0]]++;
+            histogram[keys[i] >>> SHIFTS[0]]++;
         }
         int remaining = k; // rank of the threshold among the keys still undecided (1 = largest)
         int bin = bins - 1;
@@ -67,7 +86,24 @@ public final class TopK {
         // candidates; the rest are out.
         int sure = 0;
         int candidates = 0;
-        for (int i = 0; i < n; i++) {
+        int i1 = 0;
+        if (COMPRESS) {
+            // 16 keys at a time: compare the top bits with the threshold bin and compress the lanes' positions into
+            // the two lists (vpcompressd), branch-free; a lane store may write up to 15 slots past a list's end,
+            // which the scratch has room for (ensure).
+            IntVector iota = IntVector.fromArray(IS, IOTA, 0);
+            for (; i1 + LANES <= n; i1 += LANES) {
+                IntVector top = IntVector.fromArray(IS, keys, i1).lanewise(VectorOperators.LSHR, SHIFTS[0]);
+                VectorMask<Integer> above = top.compare(VectorOperators.GT, bin);
+                VectorMask<Integer> at = top.compare(VectorOperators.EQ, bin);
+                IntVector position = iota.add(i1);
+                position.compress(above).intoArray(in, sure);
+                sure += above.trueCount();
+                position.compress(at).intoArray(candidate, candidates);
+                candidates += at.trueCount();
+            }
+        }
+        for (int i = i1; i < n; i++) {
             int top = keys[i] >>> SHIFTS[0];
             if (top > bin) {
                 in[sure++] = i;
@@ -120,9 +156,19 @@ public final class TopK {
         while (c < chosen) out[w++] = candidate[c++];
     }
 
+    /** Pass 1's keys for {@code scores[off .. off + n)}, 16 lanes at a time; returns how many it did. */
+    private static int vectorKeys(float[] scores, int off, int n, int[] keys) {
+        int i = 0;
+        for (; i + LANES <= n; i += LANES) {
+            IntVector bits = FloatVector.fromArray(FS, scores, off + i).reinterpretAsInts();
+            bits.lanewise(VectorOperators.XOR, bits.lanewise(VectorOperators.ASHR, 31).or(0x80000000)).intoArray(keys, i);
+        }
+        return i;
+    }
+
     private void ensure(int n) {
-        if (keys.length < n) {
-            int size = Math.max(n, keys.length * 2);
+        if (keys.length < n + LANES) {
+            int size = Math.max(n + LANES, keys.length * 2);
             keys = new int[size];
             in = new int[size];
             candidate = new int[size];
