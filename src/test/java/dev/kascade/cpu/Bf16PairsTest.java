@@ -20,18 +20,24 @@ import org.junit.jupiter.params.provider.CsvSource;
 class Bf16PairsTest {
     private static final int KEYS = 41;
 
+    /** Fills {@code bits} with random bf16 values in [-2, 2) and returns a 64-byte-aligned segment holding them. */
+    private static MemorySegment randomRows(Arena arena, SplittableRandom rnd, short[] bits) {
+        MemorySegment rows = arena.allocate(2L * bits.length, 64);
+        for (int i = 0; i < bits.length; i++) {
+            bits[i] = (short) (Float.floatToRawIntBits((float) rnd.nextDouble(-2, 2)) >>> 16);
+            rows.setAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, i, bits[i]);
+        }
+        return rows;
+    }
+
     @ParameterizedTest(name = "d={0} rows={1}")
     @CsvSource({"64, 4", "128, 4", "128, 5", "128, 8", "256, 4"})
     void logitsMatchFloat64DotProducts(int d, int rows) {
         SplittableRandom rnd = new SplittableRandom(31L * d + rows);
         try (Arena arena = Arena.ofConfined()) {
             long rowBytes = 2L * d;
-            MemorySegment k = arena.allocate(KEYS * rowBytes, 64);
             short[] bits = new short[KEYS * d];
-            for (int i = 0; i < bits.length; i++) {
-                bits[i] = (short) (Float.floatToRawIntBits((float) rnd.nextDouble(-2, 2)) >>> 16);
-                k.setAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, i, bits[i]);
-            }
+            MemorySegment k = randomRows(arena, rnd, bits);
             float[] q = new float[rows * d];
             for (int i = 0; i < q.length; i++) q[i] = (float) rnd.nextDouble(-1, 1);
             float[] qPairs = new float[q.length + 3];
@@ -78,12 +84,8 @@ class Bf16PairsTest {
         SplittableRandom rnd = new SplittableRandom(17L * d + rows);
         try (Arena arena = Arena.ofConfined()) {
             long rowBytes = 2L * d;
-            MemorySegment v = arena.allocate(KEYS * rowBytes, 64);
             short[] bits = new short[KEYS * d];
-            for (int i = 0; i < bits.length; i++) {
-                bits[i] = (short) (Float.floatToRawIntBits((float) rnd.nextDouble(-2, 2)) >>> 16);
-                v.setAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, i, bits[i]);
-            }
+            MemorySegment v = randomRows(arena, rnd, bits);
             int[] positions = new int[KEYS + 5];
             for (int j = 0; j < positions.length; j++) positions[j] = rnd.nextInt(KEYS);
             int stride = 32;
