@@ -13,9 +13,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * short sequences, late and early prefill tiles) balance themselves. A call blocks until every task
  * has run.
  *
- * <p>Between calls a worker spins for {@link #SPIN_NANOS} before it parks, and the caller spins as long for the last
- * helper before it parks: on the 2-vCPU VM a parked thread took 0.1-5 ms to start after {@link LockSupport#unpark}, and
- * the unpark itself cost the caller 20-55 us, sometimes 0.3 ms (2026-11-30), against 1-6 ms for a whole decode call.
+ * <p>Between calls a worker spins for 1 ms ({@link #SPIN_PROPERTY}) before it parks, and the caller spins as long for
+ * the last helper before it parks: on the 2-vCPU VM a parked thread took 0.1-5 ms to start after
+ * {@link LockSupport#unpark}, and the unpark itself cost the caller 20-55 us, sometimes 0.3 ms (2026-11-30), against
+ * 1-6 ms for a whole decode call.
  * Back-to-back calls (the layers of a decode step) therefore find the workers awake; a caller only unparks a worker
  * that has announced it is parking, so an awake worker costs no system call.
  *
@@ -33,16 +34,33 @@ public final class CpuPool {
     }
 
     /**
-     * How long a worker spins for the next call, and the caller for the last helper, before parking. Long enough to
-     * bridge the gaps between the attention calls of a decode step; short enough to cost little on a shared machine.
+     * How long a worker spins for the next call, and the caller for the last helper, before parking (nanoseconds,
+     * from {@link #SPIN_PROPERTY}). Long enough to bridge the gaps between the attention calls of a decode step;
+     * short enough to cost little on a shared machine.
      * The spin loops read the clock and the pool state only, without {@link Thread#onSpinWait}: in a VM a PAUSE loop
      * can make the hypervisor deschedule the vCPU (pause-loop exiting). Measured with 16 tasks of 20 us called 200 us
      * apart (2-vCPU VM, 2026-11-30, two runs of 30 calls): park at once 297 / 356 us median per call, spin with
      * {@code onSpinWait} 247 / 196, spin without it 208 / 178 (ideal 160).
      */
-    static final long SPIN_NANOS = 1_000_000;
+    private final long spinNanos;
 
-    private static final CpuPool SHARED = new CpuPool(Runtime.getRuntime().availableProcessors());
+    /** System property that sets the spin ({@link #spinNanos}) in microseconds (0: park at once); default 1000. */
+    public static final String SPIN_PROPERTY = "kascade.cpu.spinMicros";
+
+    /** The spin in nanoseconds for a {@link #SPIN_PROPERTY} value ({@code null}: the default, 1 ms). */
+    static long spinNanos(String micros) {
+        if (micros == null) return 1_000_000;
+        try {
+            long us = Long.parseLong(micros.trim());
+            if (us >= 0 && us <= 1_000_000) return us * 1000;
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException(SPIN_PROPERTY + ": expected 0..1000000 microseconds but got '" + micros
+                + "'");
+    }
+
+    private static volatile CpuPool shared;
 
     private final Thread[] helpers;
     /** 1 while helper i may be parked (set before its last look at {@link #state}), else 0. */
@@ -67,6 +85,7 @@ public final class CpuPool {
         if (parallelism < 1) {
             throw new IllegalArgumentException("parallelism: expected >= 1 but got " + parallelism);
         }
+        spinNanos = spinNanos(System.getProperty(SPIN_PROPERTY));
         helpers = new Thread[parallelism - 1];
         parking = new java.util.concurrent.atomic.AtomicIntegerArray(helpers.length);
         for (int i = 0; i < helpers.length; i++) {
@@ -80,7 +99,16 @@ public final class CpuPool {
 
     /** The process-wide pool with one worker per available processor. */
     public static CpuPool shared() {
-        return SHARED;
+        CpuPool pool = shared;
+        if (pool == null) {
+            synchronized (CpuPool.class) {
+                pool = shared;
+                if (pool == null) {
+                    shared = pool = new CpuPool(Runtime.getRuntime().availableProcessors());
+                }
+            }
+        }
+        return pool;
     }
 
     /** Number of workers (worker ids passed to jobs are in {@code [0, parallelism)}). */
@@ -154,10 +182,10 @@ public final class CpuPool {
             do {
                 g = gate.get();
             } while (!gate.compareAndSet(g, g | CLOSED));
-            long spinUntil = System.nanoTime() + SPIN_NANOS;
+            long spinUntil = System.nanoTime() + spinNanos;
             while ((gate.get() & INSIDE) != 0) {
                 if (System.nanoTime() < spinUntil) {
-                    continue; // no Thread.onSpinWait(): see SPIN_NANOS
+                    continue; // no Thread.onSpinWait(): see spinNanos
                 }
                 callerParking = true; // as in awaitCall: the last helper out sees this, or this sees it gone
                 if ((gate.get() & INSIDE) != 0) {
@@ -207,11 +235,11 @@ public final class CpuPool {
 
     /** Spins, then parks, until {@link #state} names a call after {@code seen}; returns that state. */
     private long awaitCall(int worker, long seen) {
-        long spinUntil = System.nanoTime() + SPIN_NANOS;
+        long spinUntil = System.nanoTime() + spinNanos;
         long s;
         while (((s = state) >>> 32) == seen) {
             if (System.nanoTime() < spinUntil) {
-                continue; // no Thread.onSpinWait(): see SPIN_NANOS
+                continue; // no Thread.onSpinWait(): see spinNanos
             }
             parking.set(worker - 1, 1);
             if (((s = state) >>> 32) == seen) {

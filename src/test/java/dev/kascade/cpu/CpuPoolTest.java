@@ -42,15 +42,16 @@ class CpuPoolTest {
 
     /**
      * Calls spaced so that the helpers are sometimes still spinning and sometimes parked (the gap straddles
-     * {@link CpuPool#SPIN_NANOS}): a lost wake-up would leave the helpers' tasks to the caller or hang here; every
+     * the pool's 1 ms spin): a lost wake-up would leave the helpers' tasks to the caller or hang here; every
      * helper must still join some calls, and slow tasks keep each call open long enough for a parked helper to wake.
      */
     @Test
     @Timeout(60)
     void helpersJoinCallsWhetherSpinningOrParked() throws InterruptedException {
         AtomicIntegerArray byWorker = new AtomicIntegerArray(POOL.parallelism());
+        long spin = CpuPool.spinNanos(System.getProperty(CpuPool.SPIN_PROPERTY));
         for (int call = 0; call < 60; call++) {
-            long gapNanos = (call % 3) * CpuPool.SPIN_NANOS; // 0, one spin window (the boundary), two (parked)
+            long gapNanos = (call % 3) * spin; // 0, one spin window (the boundary), two (parked)
             Thread.sleep(gapNanos / 1_000_000, (int) (gapNanos % 1_000_000));
             int n = 24;
             AtomicIntegerArray seen = new AtomicIntegerArray(n);
@@ -66,6 +67,17 @@ class CpuPoolTest {
         }
         for (int w = 1; w < POOL.parallelism(); w++) {
             assertTrue(byWorker.get(w) > 0, "helper " + w + " never joined a call");
+        }
+    }
+
+    @Test
+    void spinSettingIsParsedAndBadValuesNameTheProperty() {
+        assertEquals(1_000_000L, CpuPool.spinNanos(null));
+        assertEquals(0L, CpuPool.spinNanos("0"));
+        assertEquals(250_000L, CpuPool.spinNanos(" 250 "));
+        for (String bad : new String[] {"-1", "1ms", "", "2000000"}) {
+            var e = assertThrows(IllegalArgumentException.class, () -> CpuPool.spinNanos(bad));
+            assertTrue(e.getMessage().startsWith(CpuPool.SPIN_PROPERTY + ": expected 0..1000000"), e.getMessage());
         }
     }
 }
