@@ -150,6 +150,40 @@ class DecodeAttentionTest {
         }
     }
 
+    /**
+     * NaN in the inputs reaches the outputs it touches and no others: a NaN query element makes that head's output NaN,
+     * a NaN in one key row makes every head of its group NaN, in dense and sparse decode, for a NaN as the only logit
+     * of its block (the softmax's max skips NaN, so that case has its own path) and among finite ones.
+     */
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.EnumSource(DType.class)
+    void nanInputsPropagateToTheOutputsTheyTouch(DType dtype) {
+        int kv = 2, hq = 8, d = 64, cap = 700;
+        int[] lengths = {700};
+        try (Arena arena = Arena.ofShared()) {
+            Random rnd = new Random(3);
+            Tensor q = Reference.random(arena, rnd, dtype, 1.0, 1, hq, d);
+            Tensor k = Reference.random(arena, rnd, dtype, 1.0, 1, kv, cap, d);
+            Tensor v = Reference.random(arena, rnd, dtype, 1.0, 1, kv, cap, d);
+            q.setFlat(5L * d + 7, Float.NaN); // query head 5 (group 1)
+            k.setFlat(0L * cap * d + 600L * d + 3, Float.NaN); // group 0, key 600
+            DecodeAttention da = new DecodeAttention(POOL, 1, hq, kv, d);
+            float[] out = new float[hq * d];
+            da.dense(q, k, v, lengths, out, null, 0, null);
+            int[] positions = {600, 10, 11, 12}; // group 0's set: the NaN key alone in nothing but its own block
+            float[] sparse = new float[hq * d];
+            da.sparse(q, k, v, lengths, positions, new int[] {0, 1}, new int[] {1, 3}, new int[] {0, 1}, sparse);
+            for (float[] o : new float[][] {out, sparse}) {
+                for (int h = 0; h < hq; h++) {
+                    boolean nan = h < 4 || h == 5;
+                    for (int c = 0; c < d; c++) {
+                        assertEquals(nan, Float.isNaN(o[h * d + c]), (o == out ? "dense" : "sparse") + " head " + h);
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void badInputIsRejectedWithTheArgumentNamed() {
         try (Arena arena = Arena.ofConfined()) {
