@@ -161,7 +161,8 @@ public final class TopK {
         int i = 0;
         for (; i + LANES <= n; i += LANES) {
             IntVector bits = FloatVector.fromArray(FS, scores, off + i).reinterpretAsInts();
-            bits.lanewise(VectorOperators.XOR, bits.lanewise(VectorOperators.ASHR, 31).or(0x80000000)).intoArray(keys, i);
+            IntVector flip = bits.lanewise(VectorOperators.ASHR, 31).or(0x80000000); // as key(): see there
+            bits.lanewise(VectorOperators.XOR, flip).intoArray(keys, i);
         }
         return i;
     }

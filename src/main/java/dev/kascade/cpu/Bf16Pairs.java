@@ -310,10 +310,14 @@ public final class Bf16Pairs {
                 FloatVector e1 = FloatVector.fromArray(F, acc, o1 + c), d1 = FloatVector.fromArray(F, acc, o1 + c + L);
                 FloatVector e2 = FloatVector.fromArray(F, acc, o2 + c), d2 = FloatVector.fromArray(F, acc, o2 + c + L);
                 FloatVector e3 = FloatVector.fromArray(F, acc, o3 + c), d3 = FloatVector.fromArray(F, acc, o3 + c + L);
-                FloatVector f0 = FloatVector.fromArray(F, acc, o0 + c2), g0 = FloatVector.fromArray(F, acc, o0 + c2 + L);
-                FloatVector f1 = FloatVector.fromArray(F, acc, o1 + c2), g1 = FloatVector.fromArray(F, acc, o1 + c2 + L);
-                FloatVector f2 = FloatVector.fromArray(F, acc, o2 + c2), g2 = FloatVector.fromArray(F, acc, o2 + c2 + L);
-                FloatVector f3 = FloatVector.fromArray(F, acc, o3 + c2), g3 = FloatVector.fromArray(F, acc, o3 + c2 + L);
+                FloatVector f0 = FloatVector.fromArray(F, acc, o0 + c2);
+                FloatVector f1 = FloatVector.fromArray(F, acc, o1 + c2);
+                FloatVector f2 = FloatVector.fromArray(F, acc, o2 + c2);
+                FloatVector f3 = FloatVector.fromArray(F, acc, o3 + c2);
+                FloatVector g0 = FloatVector.fromArray(F, acc, o0 + c2 + L);
+                FloatVector g1 = FloatVector.fromArray(F, acc, o1 + c2 + L);
+                FloatVector g2 = FloatVector.fromArray(F, acc, o2 + c2 + L);
+                FloatVector g3 = FloatVector.fromArray(F, acc, o3 + c2 + L);
                 for (int j = 0; j < nb; j++) {
                     long row = base + (positions == null ? first + j : positions[posOff + j]) * rowBytes;
                     IntVector w = IntVector.fromMemorySegment(I, seg, row + 2L * c, LE);
@@ -361,8 +365,8 @@ public final class Bf16Pairs {
                 g3.intoArray(acc, o3 + c2 + L);
             }
             if (c < d) {
-                accumulateChunk(p, p0, p1, p2, p3, seg, base, rowBytes, first, positions, posOff, nb, c, acc, o0, o1, o2,
-                        o3);
+                accumulateChunk(p, p0, p1, p2, p3, seg, base, rowBytes, first, positions, posOff, nb, c, acc,
+                        o0, o1, o2, o3);
             }
         }
         for (; h < rows; h++) {
@@ -385,8 +389,8 @@ public final class Bf16Pairs {
 
     /** One chunk ({@code c .. c + CHUNK}) of {@link #accumulate}'s four query rows: eight FMA chains. */
     private static void accumulateChunk(float[] p, int p0, int p1, int p2, int p3, MemorySegment seg, long base,
-                                        long rowBytes, int first, int[] positions, int posOff, int nb, int c, float[] acc,
-                                        int o0, int o1, int o2, int o3) {
+                                        long rowBytes, int first, int[] positions, int posOff, int nb, int c,
+                                        float[] acc, int o0, int o1, int o2, int o3) {
         FloatVector e0 = FloatVector.fromArray(F, acc, o0 + c), d0 = FloatVector.fromArray(F, acc, o0 + c + L);
         FloatVector e1 = FloatVector.fromArray(F, acc, o1 + c), d1 = FloatVector.fromArray(F, acc, o1 + c + L);
         FloatVector e2 = FloatVector.fromArray(F, acc, o2 + c), d2 = FloatVector.fromArray(F, acc, o2 + c + L);

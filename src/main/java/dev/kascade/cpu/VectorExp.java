@@ -11,11 +11,11 @@ import jdk.incubator.vector.VectorOperators;
  * there, but every float is handled): about 16 vector operations against the Vector API's {@code EXP}, which
  * measured 7.2 ns per 16-lane vector against 5.1 here (2-vCPU Zen 5 VM, JDK 25, 2026-11-30).
  *
- * <p>Algorithm (Cephes {@code expf}): {@code n = round(x log2 e)} by the 1.5 * 2^23 rounding trick, {@code g = x - n ln2}
- * in two steps (Cody-Waite), {@code e^g = 1 + g + g^2 P(g)} with a degree-5 minimax {@code P} on
+ * <p>Algorithm (Cephes {@code expf}): {@code n = round(x log2 e)} by the 1.5 * 2^23 rounding trick,
+ * {@code g = x - n ln2} in two steps (Cody-Waite), {@code e^g = 1 + g + g^2 P(g)} with a degree-5 minimax {@code P} on
  * {@code |g| <= ln2 / 2}, times {@code 2^n} built in the exponent bits. Relative error at most 2 ulp for
- * {@code -86 <= x <= 88} (checked against {@link Math#exp} in {@code VectorExpTest}); below -86 the result is 0 (the true
- * value is under 4.4e-38, and a softmax weight that small next to the row maximum's 1 is lost in any f32 sum anyway);
+ * {@code -86 <= x <= 88} (checked against {@link Math#exp} in {@code VectorExpTest}); below -86 the result is 0 (the
+ * true value is under 4.4e-38, and a softmax weight that small next to the row maximum's 1 is lost in any f32 sum);
  * above 88 it is {@code +inf} (as {@code e^x} overflows f32 from 88.72); NaN stays NaN, {@code -inf} gives 0.
  *
  * <p>Callers must let C2 inline it (its vectors are boxed otherwise): one call per loop body is fine (the softmax

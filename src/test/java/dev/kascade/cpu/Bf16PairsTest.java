@@ -110,7 +110,8 @@ class Bf16PairsTest {
                             double mag = Math.abs(sum);
                             for (int j = 0; j < nb; j++) {
                                 int key = gathered ? positions[5 + j] : first + j;
-                                double term = p[h * stride + j] * (double) Float.intBitsToFloat(bits[key * d + e] << 16);
+                                double value = Float.intBitsToFloat(bits[key * d + e] << 16);
+                                double term = p[h * stride + j] * value;
                                 sum += term;
                                 mag += Math.abs(term);
                             }

@@ -114,7 +114,8 @@ class DecodeAttentionTest {
             for (int b = 0; b < batch; b++) {
                 for (int h = 0; h < hq; h++) {
                     int[] set = sets[b * kv + sourceHead[h / ratio]];
-                    for (int i = 0; i < set.length; i++) compact[(b * hq + h) * cap + i] = kept[(b * hq + h) * cap + set[i]];
+                    int row = (b * hq + h) * cap;
+                    for (int i = 0; i < set.length; i++) compact[row + i] = kept[row + set[i]];
                 }
             }
             float[] outKept = new float[batch * hq * d];

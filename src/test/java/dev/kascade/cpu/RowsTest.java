@@ -70,7 +70,8 @@ class RowsTest {
                 switch (dtype) {
                     case F32 -> seg.set(java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED, at, x);
                     case BF16 -> seg.set(java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED, at, DType.floatToBf16(x));
-                    case F16 -> seg.set(java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED, at, Float.floatToFloat16(x));
+                    case F16 -> seg.set(java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED, at,
+                            Float.floatToFloat16(x));
                 }
             }
             float[] vector = new float[d + 2];
