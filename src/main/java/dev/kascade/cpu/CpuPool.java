@@ -1,6 +1,7 @@
 package dev.kascade.cpu;
 
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
@@ -64,7 +65,7 @@ public final class CpuPool {
 
     private final Thread[] helpers;
     /** 1 while helper i may be parked (set before its last look at {@link #state}), else 0. */
-    private final java.util.concurrent.atomic.AtomicIntegerArray parking;
+    private final AtomicIntegerArray parking;
     private final ReentrantLock lock = new ReentrantLock();
     private final AtomicInteger next = new AtomicInteger();
     // gate = (generation << 33) | CLOSED bit | helpers inside the current call
@@ -87,7 +88,7 @@ public final class CpuPool {
         }
         spinNanos = spinNanos(System.getProperty(SPIN_PROPERTY));
         helpers = new Thread[parallelism - 1];
-        parking = new java.util.concurrent.atomic.AtomicIntegerArray(helpers.length);
+        parking = new AtomicIntegerArray(helpers.length);
         for (int i = 0; i < helpers.length; i++) {
             final int worker = i + 1;
             Thread t = new Thread(() -> workerLoop(worker), "kascade-cpu-" + worker);
