@@ -115,9 +115,15 @@ public final class BenchCommand implements Command {
             return 0;
         }
         if ("probe".equals(what)) {
+            progress.update("probing memory bandwidth");
             BandwidthProbe.Result r = BandwidthProbe.measure();
-            out.printf(Locale.ROOT, "memory read bandwidth: best %.1f GB/s, median %.1f GB/s (%d threads, %d MiB, %d reps)%n",
-                    r.bestGbs(), r.medianGbs(), r.threads(), r.bytes() >> 20, r.reps());
+            progress.done();
+            out.printf(Locale.ROOT, "memory read bandwidth: best %.1f GB/s, median %.1f GB/s (%d threads x %d streams, %d MiB,"
+                    + " %d reps)%n", r.bestGbs(), r.medianGbs(), r.threads(), r.streams(), r.bytes() >> 20, r.reps());
+            for (BandwidthProbe.Pattern p : r.patterns()) {
+                out.printf(Locale.ROOT, "  %d stream(s) per thread: best %.1f GB/s, median %.1f GB/s%n", p.streams(),
+                        p.bestGbs(), p.medianGbs());
+            }
             return 0;
         }
         boolean sweep = o.has("--sweep");
@@ -224,7 +230,8 @@ public final class BenchCommand implements Command {
         out.printf(Locale.ROOT, "  speedup %.2fx (medians %.2fx)   rel_error %.4f   mass_recall %.4f%n", r.speedup(),
                 m.denseMs() / r.kascadeMs(m), r.fidelity().relError(), r.fidelity().massRecall());
         if (r.bandwidth() != null) {
-            out.printf(Locale.ROOT, "  memory bandwidth probe %.1f GB/s (best repetition)", r.bandwidth().bestGbs());
+            out.printf(Locale.ROOT, "  memory bandwidth probe %.1f GB/s (best repetition, %d stream(s) per thread)",
+                    r.bandwidth().bestGbs(), r.bandwidth().streams());
             if (s.mode() == BenchMode.DECODE) {
                 out.printf(Locale.ROOT, "; dense decode reads %d MiB of K+V at %.1f GB/s = %.0f%% of the probe",
                         r.denseBytes() >> 20, r.denseGbs(), 100 * r.denseBwShare());

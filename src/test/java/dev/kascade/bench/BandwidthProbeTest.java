@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
@@ -17,6 +20,37 @@ class BandwidthProbeTest {
         assertTrue(r.bestGbs() >= r.medianGbs(), r.toString());
         assertEquals(2, r.threads());
         assertTrue(r.bytes() <= 4L << 20 && r.bytes() > 3L << 20, "bytes read per repetition " + r.bytes());
+        // Every pattern is tried and reported; the result is the one with the fastest repetition.
+        assertEquals(BandwidthProbe.STREAMS.length, r.patterns().size());
+        double fastest = 0;
+        for (int i = 0; i < BandwidthProbe.STREAMS.length; i++) {
+            BandwidthProbe.Pattern p = r.patterns().get(i);
+            assertEquals(BandwidthProbe.STREAMS[i], p.streams());
+            assertTrue(p.bestGbs() >= p.medianGbs() && p.medianGbs() > 0, p.toString());
+            fastest = Math.max(fastest, p.bestGbs());
+        }
+        assertEquals(fastest, r.bestGbs(), 0.0);
+        assertTrue(r.patterns().stream().anyMatch(p -> p.streams() == r.streams() && p.bestGbs() == r.bestGbs()
+                && p.medianGbs() == r.medianGbs()), "streams " + r.streams() + " must name the fastest pattern: " + r);
+    }
+
+    @Test
+    void everyPatternReadsEachFloatOnce() {
+        // Distinct values per float (small integers, exact in f32 sums of this size): any float skipped or read
+        // twice changes the sum.
+        int floats = 24 * 4 * jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.length() * 8;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment s = arena.allocate((long) floats * Float.BYTES, 64);
+            double expected = 0;
+            for (int i = 0; i < floats; i++) {
+                float x = 1 + i % 61;
+                s.setAtIndex(ValueLayout.JAVA_FLOAT, i, x);
+                expected += x;
+            }
+            for (int streams : BandwidthProbe.STREAMS) {
+                assertEquals(expected, BandwidthProbe.sum(s, streams), 0.0, streams + " streams");
+            }
+        }
     }
 
     @Test
