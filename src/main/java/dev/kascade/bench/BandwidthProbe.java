@@ -30,8 +30,8 @@ import jdk.incubator.vector.VectorSpecies;
  * more lines in flight, and one stream per thread understates what the machine reaches. On the 2-vCPU Zen 5 VM
  * (512 MiB, 2 MiB pages, best of 15, three processes, 2026-11-30): 1 stream per thread 49.3-52.0 GB/s, 2 streams
  * 56.2-59.2, 3 55.7-59.1, 4 63.0-66.6, 6 66.9-72.6, 8 63.5-67.6, 16 52.0-55.3. Until then the probe read one
- * stream per thread, and dense decode's share of it read 25-40% too high
- * ({@code benchmarks/results/cpu-2026-11-30-fourteenth-session/}).
+ * stream per thread, which the best pattern exceeds by 25-40% there, so dense decode's share of it read 1.25-1.4x
+ * too high ({@code benchmarks/results/cpu-2026-11-30-fourteenth-session/}).
  */
 public final class BandwidthProbe {
     private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
@@ -125,7 +125,8 @@ public final class BandwidthProbe {
                 patterns.add(x);
                 if (fastest == null || x.bestGbs() > fastest.bestGbs()) fastest = x;
             }
-            return new Result(fastest.bestGbs(), fastest.medianGbs(), total, threads, reps, fastest.streams(), patterns);
+            return new Result(fastest.bestGbs(), fastest.medianGbs(), total, threads, reps, fastest.streams(),
+                    patterns);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("bandwidth probe interrupted", e);

@@ -26,8 +26,8 @@ public record BenchResult(BenchSpec spec, String deviceName, RoleTimes best, Rol
             "mode", "device", "device_name", "context", "batch", "layers", "q_heads", "kv_heads", "head_dim", "dtype",
             "topk", "anchors", "warmup", "iters", "seed", "dense_ms", "layer0_ms", "anchor_ms", "reuse_ms",
             "kascade_ms", "speedup", "rel_error", "mass_recall", "bandwidth_gbs", "bandwidth_streams", "dense_gbs",
-            "dense_bw_share", "dense_gflops", "dense_median_ms", "layer0_median_ms", "anchor_median_ms", "reuse_median_ms",
-            "kascade_median_ms", "speedup_median", "bandwidth_median_gbs", "dense_median_gbs",
+            "dense_bw_share", "dense_gflops", "dense_median_ms", "layer0_median_ms", "anchor_median_ms",
+            "reuse_median_ms", "kascade_median_ms", "speedup_median", "bandwidth_median_gbs", "dense_median_gbs",
             "dense_bw_share_median", "rel_error_layers", "mass_recall_layers", "cpus", "java", "date");
 
     /**

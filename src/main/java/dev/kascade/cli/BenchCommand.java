@@ -118,8 +118,9 @@ public final class BenchCommand implements Command {
             progress.update("probing memory bandwidth");
             BandwidthProbe.Result r = BandwidthProbe.measure();
             progress.done();
-            out.printf(Locale.ROOT, "memory read bandwidth: best %.1f GB/s, median %.1f GB/s (%d threads x %d streams, %d MiB,"
-                    + " %d reps)%n", r.bestGbs(), r.medianGbs(), r.threads(), r.streams(), r.bytes() >> 20, r.reps());
+            out.printf(Locale.ROOT, "memory read bandwidth: best %.1f GB/s, median %.1f GB/s (%d threads x %d streams, "
+                    + "%d MiB, %d reps)%n", r.bestGbs(), r.medianGbs(), r.threads(), r.streams(), r.bytes() >> 20,
+                    r.reps());
             for (BandwidthProbe.Pattern p : r.patterns()) {
                 out.printf(Locale.ROOT, "  %d stream(s) per thread: best %.1f GB/s, median %.1f GB/s%n", p.streams(),
                         p.bestGbs(), p.medianGbs());
