@@ -94,10 +94,12 @@ public final class Bf16Pairs {
      * byte {@code base + pos_j * rowBytes}, {@code pos_j = first + j} or {@code positions[posOff + j]}. Four query
      * rows per pass share each loaded key chunk.
      *
-     * <p>{@code touched}: the rows were touched first and sit in L1/L2 ({@link RowTouch}), so four keys a pass
-     * ({@link #logitQuads}) pay; rows still in memory keep two keys a pass, which reads them faster: the anchor
-     * scores pass (K only, not touched) took 3.31 ms with four keys against 2.66 with two (minima of 15, LLC flushed
-     * before each call, 32K, bf16, 2026-11-30), and touching its rows first was slower with either (3.19, 3.46).
+     * <p>{@code touched}: the rows were touched first and sit in L1/L2 ({@link RowTouch}), or they come as two
+     * interleaved streams ({@link TwoStreams}, which the prefetchers fetch ahead), so four keys a pass
+     * ({@link #logitQuads}) pay; rows read as one stream from memory keep two keys a pass, which reads them faster:
+     * the anchor scores pass (K only, one stream, not touched) took 3.31 ms with four keys against 2.66 with two
+     * (minima of 15, LLC flushed before each call, 32K, bf16, 2026-11-30), and touching its rows first was slower with
+     * either (3.19, 3.46).
      */
     public static void logits(float[] q, int qOff, int rows, int d, MemorySegment seg, long base, long rowBytes,
                               int first, int[] positions, int posOff, int nb, float[] s, int stride, boolean touched) {

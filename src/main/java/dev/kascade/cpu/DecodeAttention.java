@@ -30,8 +30,11 @@ import java.util.Arrays;
  * flight at once) and the fused kernels then read them in place from L1/L2. Dense decode on the 2-vCPU Zen 5 VM
  * (bf16, 32/8/128, 32K, 2026-11-30, three alternated process pairs of {@code kascade bench decode}): 5.08-5.65
  * vs 5.76-6.01 ms with 128-key blocks against K read inside the logits loop and V copied to scratch in 32-key
- * blocks, layer 0 5.83-6.45 vs 6.62-7.32; then 512-key blocks (see DENSE_BLOCK). f16, f32 and odd
- * head dims convert each K/V block to f32 in L1 scratch ({@link Rows}) and use {@link BlockMath}.
+ * blocks, layer 0 5.83-6.45 vs 6.62-7.32; then 512-key blocks (see DENSE_BLOCK). Since the fifteenth session the
+ * dense passes on rows of two or four chunks (d 64 and 128 on AVX-512) touch nothing: they read each task's keys
+ * in place as two interleaved streams, which lets the hardware prefetchers fetch while the arithmetic runs
+ * ({@link #streamBlocks}, {@link TwoStreams}); the sparse passes and other head dims still touch first. f16, f32 and
+ * odd head dims convert each K/V block to f32 in L1 scratch ({@link Rows}) and use {@link BlockMath}.
  *
  * <p>Instances keep reusable scratch (allocation-free once grown to the largest shapes seen) and are not
  * thread-safe: one instance per calling thread.
@@ -113,6 +116,9 @@ public final class DecodeAttention {
     private final float[] qPairs;
     private final float[] rowScratch;
     private boolean pairs;
+    /** Dense passes on bf16 rows of two or four chunks: read in place as two streams ({@link #streamBlocks}). */
+    private boolean streamed;
+    private final int[][] order;
     private final float[][] keyBlock;
     private final float[][] valueBlock;
     private final float[][] probs;
@@ -145,6 +151,7 @@ public final class DecodeAttention {
         keyBlock = new float[w][WIDE_BLOCK * headDim];
         valueBlock = new float[w][WIDE_BLOCK * headDim];
         probs = new float[w][group * DENSE_BLOCK];
+        order = new int[w][DENSE_BLOCK];
         touchSink = new long[w];
     }
 
@@ -300,6 +307,8 @@ public final class DecodeAttention {
         }
         // bf16 K and V with a head dim of whole chunks take the fused path (no f32 copy of the rows).
         this.pairs = kType == DType.BF16 && (!withV || vType == DType.BF16) && Bf16Pairs.supports(headDim);
+        this.streamed = pairs && mode != Mode.SPARSE
+                && (Bf16WholeRows.supports(headDim) || headDim == 2 * Bf16Pairs.CHUNK);
         if (pairs) {
             for (int row = 0; row < batch * qHeads; row++) {
                 Bf16Pairs.split(qScaled, row * headDim, headDim, qPairs, row * headDim);
@@ -419,6 +428,10 @@ public final class DecodeAttention {
         int[] pos = mode == Mode.SPARSE ? positions : null;
         int posBase = mode == Mode.SPARSE ? setOffsets[taskSet[task]] : 0;
         if (pos != null) checkPositions(posBase + from, posBase + to, b); // before any row is read
+        if (streamed) {
+            streamBlocks(from, to, worker, b, g, qOff, rowBase, kRowBytes, vRowBytes, s, ml, accOff);
+            return;
+        }
         boolean inPlace = pairs && pos != null;
         float[] kept = pos != null ? keptLogits : null;
         long touched = 0;
@@ -444,7 +457,8 @@ public final class DecodeAttention {
                 Bf16Pairs.logits(qPairs, qOff, group, d, kSeg, rowBase * kRowBytes, kRowBytes, 0, pos, posBase + j0, nb, s, bk,
                         true);
             } else if (pairs) {
-                // Dense: the block's rows are consecutive; touch its K and V rows first as above, so their misses are
+                // Dense on head dims other than two or four chunks (those take streamBlocks, which touches nothing):
+                // the block's rows are consecutive; touch its K and V rows first as above, so their misses are
                 // in flight together instead of a few at a time inside the FMA loops. (The anchor scores pass, K
                 // only, reads K in the logits loop: touching it first measured slower there, 4.45-5.20 vs 3.98-4.33
                 // ms for the anchor role: docs/algorithm.md, "dense blocks touched first"; and it keeps the two-key
@@ -476,6 +490,44 @@ public final class DecodeAttention {
             }
         }
         touchSink[worker] ^= touched;
+    }
+
+    /**
+     * The dense passes (plain dense, layer 0, anchor scores) on bf16 rows of two or four chunks ({@code d} 64 or
+     * 128 on AVX-512): the task's keys {@code [from, to)} in blocks of {@link #DENSE_BLOCK} keys, half from each half
+     * of the range, interleaved ({@link TwoStreams}), read in place from memory by the four-key logits pass and a P.V
+     * that reads whole rows ({@link Bf16WholeRows} for four chunks, {@link Bf16Pairs#accumulate} for two); nothing is
+     * touched first. Logits kept (layer 0, scores) are written back to their positions. Other head dims keep the
+     * touched blocks of {@link #runTask}. At d 64 ({@code kascade bench decode --head-dim 64}, 32K, five alternated
+     * pairs, 2026-11-30): dense 1.82-2.07 vs 1.95-2.15 ms touched (faster in 4 of 5), the anchor role 1.75-1.93 vs
+     * 2.01-2.07.
+     */
+    private void streamBlocks(int from, int to, int worker, int b, int g, int qOff, long rowBase, long kRowBytes,
+                              long vRowBytes, float[] s, int ml, int accOff) {
+        int[] keys = order[worker];
+        int bk = blockKeys;
+        int d = headDim;
+        for (int i = 0; ; i++) {
+            int nb = TwoStreams.fill(keys, from, to, i, bk / 2);
+            if (nb == 0) break;
+            Bf16Pairs.logits(qPairs, qOff, group, d, kSeg, rowBase * kRowBytes, kRowBytes, 0, keys, 0, nb, s, bk, true);
+            if (logits != null) {
+                int pairs = TwoStreams.pairs(from, to, i, bk / 2);
+                for (int h = 0; h < group; h++) {
+                    TwoStreams.scatter(s, h * bk, keys, nb, pairs, logits, (b * qHeads + g * group + h) * logitsStride);
+                }
+            }
+            for (int h = 0; h < group; h++) {
+                BlockMath.softmaxStep(s, h, partM, partL, ml, withV ? partAcc : null, accOff + h * d, d, bk);
+            }
+            if (withV && Bf16WholeRows.supports(d)) {
+                Bf16WholeRows.accumulate(s, group, vSeg, rowBase * vRowBytes, vRowBytes, keys, 0, nb, d, partAcc,
+                        accOff, bk);
+            } else if (withV) { // two chunks: Bf16Pairs' P.V already reads whole rows, four query rows a pass
+                Bf16Pairs.accumulate(s, group, vSeg, rowBase * vRowBytes, vRowBytes, 0, keys, 0, nb, d, partAcc,
+                        accOff, bk);
+            }
+        }
     }
 
     /** Log-sum-exp merge of the splits of every (b, g): O = sum_s e^{m_s - M} acc_s / sum_s e^{m_s - M} l_s. */

@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class DecodeAttentionTest {
     private static final CpuPool POOL = new CpuPool(2);
@@ -66,8 +67,10 @@ class DecodeAttentionTest {
                     double plainErr = Reference.maxError(plain, (b * hq + h) * d, ref);
                     assertTrue(plainErr < tolerance(dtype), "without logits: b=" + b + " h=" + h + " err=" + plainErr);
                     assertEquals(Reference.lse(q, qBase, k, b, g, keys, d), lse[b * hq + h], 1e-4);
-                    for (int j = 0; j < lengths[b]; j += 97) {
-                        assertEquals(Reference.logit(q, qBase, k, b, g, j, d), logits[(b * hq + h) * cap + j], 1e-4);
+                    // every logit: bf16 with d 128 keeps them through TwoStreams' block order and scatter
+                    for (int j = 0; j < lengths[b]; j++) {
+                        assertEquals(Reference.logit(q, qBase, k, b, g, j, d), logits[(b * hq + h) * cap + j], 1e-4,
+                                "logit b=" + b + " h=" + h + " key " + j);
                     }
                 }
             }
@@ -133,20 +136,25 @@ class DecodeAttentionTest {
         }
     }
 
-    @Test
-    void scoresPassGivesLogitsAndLseWithoutValues() {
-        int batch = 1, kv = 2, hq = 8, d = 64, cap = 600;
-        try (Arena arena = Arena.ofConfined()) {
-            Random rnd = new Random(5);
+    @ParameterizedTest
+    @ValueSource(ints = {64, 128})
+    void scoresPassGivesLogitsAndLseWithoutValues(int d) {
+        int batch = 1, kv = 2, hq = 8, cap = 1200;
+        try (Arena arena = Arena.ofShared()) {
+            Random rnd = new Random(5 + d);
             Tensor q = Reference.random(arena, rnd, DType.BF16, 1.0, batch, hq, d);
             Tensor k = Reference.random(arena, rnd, DType.BF16, 1.0, batch, kv, cap, d);
             DecodeAttention da = new DecodeAttention(POOL, batch, hq, kv, d);
             float[] logits = new float[hq * cap];
             float[] lse = new float[hq];
-            da.scores(q, k, new int[] {599}, logits, cap, lse);
+            int n = 1199; // two tasks of the pool, the second with an odd count of keys
+            da.scores(q, k, new int[] {n}, logits, cap, lse);
             for (int h = 0; h < hq; h++) {
-                assertEquals(Reference.lse(q, (long) h * d, k, 0, h / 4, Reference.range(599), d), lse[h], 1e-4);
-                assertEquals(Reference.logit(q, (long) h * d, k, 0, h / 4, 598, d), logits[h * cap + 598], 1e-4);
+                assertEquals(Reference.lse(q, (long) h * d, k, 0, h / 4, Reference.range(n), d), lse[h], 1e-4);
+                for (int j = 0; j < n; j++) {
+                    assertEquals(Reference.logit(q, (long) h * d, k, 0, h / 4, j, d), logits[h * cap + j], 1e-4,
+                            "h=" + h + " key " + j);
+                }
             }
         }
     }
