@@ -94,7 +94,7 @@ public final class Bf16Pairs {
      * byte {@code base + pos_j * rowBytes}, {@code pos_j = first + j} or {@code positions[posOff + j]}. Four query
      * rows per pass share each loaded key chunk.
      *
-     * <p>{@code touched}: the rows were touched first and sit in L1/L2 ({@link RowTouch}), or they come as two
+     * <p>{@code fourKeys}: true when the rows were touched first and sit in L1/L2 ({@link RowTouch}) or come as two
      * interleaved streams ({@link TwoStreams}, which the prefetchers fetch ahead), so four keys a pass
      * ({@link #logitQuads}) pay; rows read as one stream from memory keep two keys a pass, which reads them faster:
      * the anchor scores pass (K only, one stream, not touched) took 3.31 ms with four keys against 2.66 with two
@@ -102,11 +102,11 @@ public final class Bf16Pairs {
      * either (3.19, 3.46).
      */
     public static void logits(float[] q, int qOff, int rows, int d, MemorySegment seg, long base, long rowBytes,
-                              int first, int[] positions, int posOff, int nb, float[] s, int stride, boolean touched) {
+                              int first, int[] positions, int posOff, int nb, float[] s, int stride, boolean fourKeys) {
         int h = 0;
         for (; h + 4 <= rows; h += 4) {
             int q0 = qOff + h * d, q1 = q0 + d, q2 = q1 + d, q3 = q2 + d;
-            int j = LANE_TREE && touched
+            int j = LANE_TREE && fourKeys
                     ? logitQuads(q, q0, d, seg, base, rowBytes, first, positions, posOff, nb, s, h * stride, stride)
                     : 0;
             {

@@ -49,11 +49,11 @@ class Bf16PairsTest {
                 int stride = 32; // a multiple of two vectors of up to 16 lanes, at least nb
                 for (int variant = 0; variant < 4; variant++) {
                     boolean gathered = (variant & 1) == 1;
-                    boolean touched = variant >= 2; // the four-key pass (16 lanes) or the two-key pass only
+                    boolean fourKeys = variant >= 2; // the four-key pass (16 lanes) or the two-key pass only
                     int first = gathered ? 0 : 7;
                     float[] s = new float[rows * stride];
                     Bf16Pairs.logits(qPairs, 3, rows, d, k, 0, rowBytes, first, gathered ? positions : null, 5, nb, s,
-                            stride, touched);
+                            stride, fourKeys);
                     for (int h = 0; h < rows; h++) {
                         for (int j = 0; j < stride; j++) {
                             float got = s[h * stride + j];
@@ -70,7 +70,7 @@ class Bf16PairsTest {
                                 mag += Math.abs(q[h * d + e] * kv);
                             }
                             assertTrue(Math.abs(got - dot) <= 1e-6 * mag, "nb=" + nb + " gathered=" + gathered
-                                    + " touched=" + touched + " h=" + h + " j=" + j + ": " + got + " vs " + dot);
+                                    + " fourKeys=" + fourKeys + " h=" + h + " j=" + j + ": " + got + " vs " + dot);
                         }
                     }
                 }
