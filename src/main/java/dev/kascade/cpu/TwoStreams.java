@@ -18,7 +18,7 @@ import jdk.incubator.vector.FloatVector;
  * keys, two threads, LLC flushed before each call, 15 alternated rounds, 2026-11-30): logits and softmax of the
  * four query rows alone 1.97-2.07 ms with two streams, 2.53-2.62 with the blocks touched first, 1.62-1.72 with the
  * rows already in L2; whole dense decode (P.V over whole rows, {@link Bf16WholeRows}) 3.52-3.60 vs 4.19-4.26 touched.
- * One stream read in place was far slower (6.1-6.3 ms), four streams were slower than two once P.V was included
+ * One stream read in place was far slower (5.9-6.3 ms), four streams were slower than two once P.V was included
  * (4.78-4.94): {@code benchmarks/results/cpu-2026-11-30-fifteenth-session/}.
  */
 final class TwoStreams {
