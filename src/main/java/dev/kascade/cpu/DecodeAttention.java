@@ -16,8 +16,9 @@ import java.util.Arrays;
  *
  * <p>Parallel split (split-K, flash-decoding): the keys of every (sequence, KV head) are cut into
  * contiguous splits; one task = one (b, g, split) and computes all r query heads of the group, so each
- * K and V row is read from memory once per group. A task streams its keys in blocks of {@link #DENSE_BLOCK} keys
- * (dense, layer 0 and the anchor scores pass on bf16), {@link #SPARSE_BLOCK} (sparse bf16), {@link #WIDE_BLOCK} (the
+ * K and V row is read from memory once per group. A task streams its keys in blocks of {@link #STREAM_BLOCK} or
+ * {@link #DENSE_BLOCK} keys (dense, layer 0 and the anchor scores pass on bf16, read as two streams or touched first),
+ * {@link #SPARSE_BLOCK} (sparse bf16), {@link #WIDE_BLOCK} (the
  * other f16/f32 passes) or {@link BlockMath#BLOCK} (plain dense f16/f32): r x block logits, online softmax per head,
  * P.V. It leaves a partial (max, sum, unnormalised output) per head; the caller merges the splits of a (b, g) with
  * log-sum-exp weights.
@@ -76,6 +77,17 @@ public final class DecodeAttention {
      * 0.90-0.97x, speedup higher in 5 of 5 pairs (2.85-3.25x vs 2.82-3.14x).
      */
     static final int DENSE_BLOCK = 512;
+    /**
+     * Keys per block of the dense passes read in place as two streams ({@link #streamBlocks}): half from each stream.
+     * Longer blocks switch less often between the K streams (logits) and the V streams (P.V), and every switch makes
+     * the prefetchers start again; the block's V rows must still fit in L2 for P.V's second pass (256 KB at 1024 keys
+     * and d 128). Measured with {@code kascade bench decode} (bf16, 32/8/128, 32K, 2026-11-30 07:25-07:44 UTC, block
+     * sizes alternated run by run, best rounds): dense faster with 1024 than with 512 in 16 of 19 pairs (in the last
+     * five, probe 66-79 GB/s: 3.23-3.53 vs 3.72-4.07 ms), 256 slower than 512 in 5 of 6 (4.23-5.49 vs 3.59-4.67); 2048
+     * faster than 1024 in 8 of 11 but by 0-10%, with a V block (512 KB) that fills a 1 MB L2 and overflows smaller
+     * ones; layer 0 and the anchor role follow dense.
+     */
+    static final int STREAM_BLOCK = 1024;
     /**
      * Rows per block of the sparse bf16 passes (reuse, anchor pass 4): a longer burst of touched rows. Measured with
      * {@code kascade bench decode} (bf16, 32/8/128, 32K, 2026-11-30 01:26-01:30 UTC, processes alternated, best
@@ -150,8 +162,8 @@ public final class DecodeAttention {
         int w = pool.parallelism();
         keyBlock = new float[w][WIDE_BLOCK * headDim];
         valueBlock = new float[w][WIDE_BLOCK * headDim];
-        probs = new float[w][group * DENSE_BLOCK];
-        order = new int[w][DENSE_BLOCK];
+        probs = new float[w][group * Math.max(DENSE_BLOCK, STREAM_BLOCK)];
+        order = new int[w][STREAM_BLOCK];
         touchSink = new long[w];
     }
 
@@ -324,12 +336,12 @@ public final class DecodeAttention {
         }
         long target = 8L * pool.parallelism();
         int split = (int) Math.max(MIN_SPLIT, (totalKeys + target - 1) / target);
-        // Keys per block: the bf16 dense passes (plain dense and layer 0, touched first, then read in place; the
-        // anchor scores pass) 512 (DENSE_BLOCK) and sparse passes 256 (SPARSE_BLOCK); layer 0, the scores pass and
-        // sparse passes on f16/f32 128 (WIDE_BLOCK); plain dense f16/f32 decode, which converts blocks into L1
-        // scratch, 32.
+        // Keys per block: the bf16 dense passes (plain dense, layer 0, the anchor scores pass) 1024 when read as two
+        // streams (STREAM_BLOCK), 512 when touched first (DENSE_BLOCK), and sparse passes 256 (SPARSE_BLOCK); layer 0,
+        // the scores pass and sparse passes on f16/f32 128 (WIDE_BLOCK); plain dense f16/f32 decode, which converts
+        // blocks into L1 scratch, 32.
         if (pairs) {
-            blockKeys = mode == Mode.SPARSE ? SPARSE_BLOCK : DENSE_BLOCK;
+            blockKeys = mode == Mode.SPARSE ? SPARSE_BLOCK : streamed ? STREAM_BLOCK : DENSE_BLOCK;
         } else {
             blockKeys = mode == Mode.DENSE && logits == null ? BlockMath.BLOCK : WIDE_BLOCK;
         }
@@ -494,7 +506,7 @@ public final class DecodeAttention {
 
     /**
      * The dense passes (plain dense, layer 0, anchor scores) on bf16 rows of two or four chunks ({@code d} 64 or
-     * 128 on AVX-512): the task's keys {@code [from, to)} in blocks of {@link #DENSE_BLOCK} keys, half from each half
+     * 128 on AVX-512): the task's keys {@code [from, to)} in blocks of {@link #STREAM_BLOCK} keys, half from each half
      * of the range, interleaved ({@link TwoStreams}), read in place from memory by the four-key logits pass and a P.V
      * that reads whole rows ({@link Bf16WholeRows} for four chunks, {@link Bf16Pairs#accumulate} for two); nothing is
      * touched first. Logits kept (layer 0, scores) are written back to their positions. Other head dims keep the
