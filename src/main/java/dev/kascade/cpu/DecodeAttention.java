@@ -83,7 +83,7 @@ public final class DecodeAttention {
      * the prefetchers start again; the block's V rows must still fit in L2 for P.V's second pass (256 KB at 1024 keys
      * and d 128). Measured with {@code kascade bench decode} (bf16, 32/8/128, 32K, 2026-11-30 07:25-07:44 UTC, block
      * sizes alternated run by run, best rounds): dense faster with 1024 than with 512 in 16 of 19 pairs (in the last
-     * five, probe 66-79 GB/s: 3.23-3.53 vs 3.72-4.07 ms), 256 slower than 512 in 5 of 6 (4.23-5.49 vs 3.59-4.67); 2048
+     * five, probe 66-79 GB/s: 3.23-3.53 vs 3.72-4.07 ms), 256 slower than 512 in 6 of 6 (4.23-5.49 vs 3.59-4.67); 2048
      * faster than 1024 in 8 of 11 but by 0-10%, with a V block (512 KB) that fills a 1 MB L2 and overflows smaller
      * ones; layer 0 and the anchor role follow dense.
      */
