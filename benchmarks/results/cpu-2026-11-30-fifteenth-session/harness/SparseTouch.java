@@ -60,6 +60,7 @@ public class SparseTouch {
         long rowBytes = 2L * D; long x = 0;
         boolean touchOnly = variant >= 100 && variant < 1000; int var = variant % 100;
         if (variant >= 1000) { piped(t, variant / 1000, variant % 1000, qp); return; }
+        if (variant == 7 || variant == 8) { inLogits(t, variant == 7 ? 32 : 64, qp); return; }
         for (int g = t * KV / 2; g < (t + 1) * KV / 2; g++) {
             long rowBase = (long) g * n;
             Arrays.fill(m, Float.NEGATIVE_INFINITY); Arrays.fill(l, 0); Arrays.fill(acc, 0);
@@ -70,6 +71,8 @@ public class SparseTouch {
                 else if (var == 2) for (int i = 0; i < nb; i++) { long p = (rowBase + pos[po + i]) * 256L; x += ks.get(W, p) + ks.get(W, p + 128) + vs.get(W, p) + vs.get(W, p + 128); }
                 else if (var == 3) for (int i = 0; i < nb; i++) { long p = (rowBase + pos[po + i]) * 256L; x += ks.get(W, p) + vs.get(W, p); }
                 else if (var == 4) for (int i = 0; i < nb; i++) { long p = (rowBase + pos[po + i]) * 256L; x += ks.get(W, p) + ks.get(W, p + 64) + vs.get(W, p) + vs.get(W, p + 64); }
+                else if (var == 6) { for (int i = 0; i < nb; i++) { long p = (rowBase + pos[po + i]) * 256L; x += ks.get(W, p) + ks.get(W, p + 64) + ks.get(W, p + 128) + ks.get(W, p + 192); }
+                    for (int i = 0; i < nb; i++) { long p = (rowBase + pos[po + i]) * 256L; x += vs.get(W, p) + vs.get(W, p + 64) + vs.get(W, p + 128) + vs.get(W, p + 192); } }
                 else if (var == 5) for (int i = 0; i < nb; i++) { long p = (rowBase + pos[po + i]) * 256L; x += ks.get(W, p) + ks.get(W, p + 192) + vs.get(W, p) + vs.get(W, p + 192); }
                 if (touchOnly) continue;
                 Bf16Pairs.logits(qp, g * G * D, G, D, ks, rowBase * rowBytes, rowBytes, 0, pos, po, nb, s, NB, true);
@@ -95,6 +98,32 @@ public class SparseTouch {
                 Bf16Pairs.logits(qp, g * G * D, G, D, ks, rowBase * rowBytes, rowBytes, 0, pos, base + j0, nb, s, sub, true);
                 for (int h = 0; h < G; h++) BlockMath.softmaxStep(s, h, m, l, 0, acc, h * D, D, sub);
                 Bf16Pairs.accumulate(s, G, vs, rowBase * rowBytes, rowBytes, 0, pos, base + j0, nb, D, acc, 0, sub);
+            }
+        }
+        synchronized (SparseTouch.class) { sink += x + (long) acc[3]; }
+    }
+    /** Touch block i+1's rows in chunks of c, each before the logits of the same-size chunk of block i; P.V per block. */
+    static void inLogits(int t, int c, float[] qp) {
+        float[] s = new float[G * NB]; float[] sc = new float[G * c]; float[] m = new float[G], l = new float[G]; float[] acc = new float[G * D];
+        long rowBytes = 2L * D; long x = 0;
+        for (int g = t * KV / 2; g < (t + 1) * KV / 2; g++) {
+            long rowBase = (long) g * n;
+            Arrays.fill(m, Float.NEGATIVE_INFINITY); Arrays.fill(l, 0); Arrays.fill(acc, 0);
+            int base = g * sel;
+            x += RowTouch.rows(ks, vs, rowBase, rowBytes, pos, base, Math.min(NB, sel));
+            for (int j0 = 0; j0 < sel; j0 += NB) {
+                int nb = Math.min(NB, sel - j0);
+                int nn = Math.min(NB, sel - j0 - NB);
+                for (int cc = 0; cc < NB; cc += c) {
+                    if (cc < nn) x += RowTouch.rows(ks, vs, rowBase, rowBytes, pos, base + j0 + NB + cc, Math.min(c, nn - cc));
+                    if (cc < nb) {
+                        int k = Math.min(c, nb - cc);
+                        Bf16Pairs.logits(qp, g * G * D, G, D, ks, rowBase * rowBytes, rowBytes, 0, pos, base + j0 + cc, k, sc, c, true);
+                        for (int h = 0; h < G; h++) System.arraycopy(sc, h * c, s, h * NB + cc, c);
+                    }
+                }
+                for (int h = 0; h < G; h++) BlockMath.softmaxStep(s, h, m, l, 0, acc, h * D, D, NB);
+                Bf16Pairs.accumulate(s, G, vs, rowBase * rowBytes, rowBytes, 0, pos, base + j0, nb, D, acc, 0, NB);
             }
         }
         synchronized (SparseTouch.class) { sink += x + (long) acc[3]; }
