@@ -24,9 +24,9 @@ public record BenchResult(BenchSpec spec, String deviceName, RoleTimes best, Rol
     /** The JSON keys every line has, in order (tests and the report rely on them). */
     public static final java.util.List<String> KEYS = java.util.List.of(
             "mode", "device", "device_name", "context", "batch", "layers", "q_heads", "kv_heads", "head_dim", "dtype",
-            "topk", "anchors", "warmup", "iters", "seed", "dense_ms", "layer0_ms", "anchor_ms", "reuse_ms",
-            "kascade_ms", "speedup", "rel_error", "mass_recall", "bandwidth_gbs", "bandwidth_streams", "dense_gbs",
-            "dense_bw_share", "dense_gflops", "dense_median_ms", "layer0_median_ms", "anchor_median_ms",
+            "topk", "anchors", "warmup", "warmup_calls", "iters", "seed", "dense_ms", "layer0_ms", "anchor_ms",
+            "reuse_ms", "kascade_ms", "speedup", "rel_error", "mass_recall", "bandwidth_gbs", "bandwidth_streams",
+            "dense_gbs", "dense_bw_share", "dense_gflops", "dense_median_ms", "layer0_median_ms", "anchor_median_ms",
             "reuse_median_ms", "kascade_median_ms", "speedup_median", "bandwidth_median_gbs", "dense_median_gbs",
             "dense_bw_share_median", "rel_error_layers", "mass_recall_layers", "cpus", "java", "date");
 
@@ -130,6 +130,7 @@ public record BenchResult(BenchSpec spec, String deviceName, RoleTimes best, Rol
         ArrayNode a = o.putArray("anchors");
         for (int x : spec.anchors()) a.add(x);
         o.put("warmup", spec.warmup());
+        o.put("warmup_calls", spec.warmupCalls());
         o.put("iters", spec.iters());
         o.put("seed", spec.seed());
         number(o, "dense_ms", best.denseMs());

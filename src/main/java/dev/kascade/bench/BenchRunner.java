@@ -34,7 +34,7 @@ public final class BenchRunner {
             deviceName = timer.device();
             for (TimedRole role : TimedRole.values()) {
                 progress.update(label + ": warming up " + role.label());
-                timer.time(role, spec.warmup(), 1);
+                timer.time(role, spec.warmupCalls(), 1);
             }
             // Rounds of one call per role, so load changes on a shared machine hit every role alike.
             double[][] samples = new double[TimedRole.values().length][spec.iters()];

@@ -16,7 +16,7 @@ import java.util.Arrays;
  * @param context  cached keys (decode) or prompt tokens (prefill)
  * @param topk     top-k fraction p of the budget
  * @param anchors  the plan's anchor layers (contains 0)
- * @param warmup   untimed calls per role
+ * @param warmup   untimed calls per role, at least ({@link #warmupCalls})
  * @param iters    timed calls per role (the best and the median are reported)
  */
 public record BenchSpec(BenchMode mode, String device, int context, int batch, int layers, int qHeads, int kvHeads,
@@ -36,6 +36,25 @@ public record BenchSpec(BenchMode mode, String device, int context, int batch, i
         new Budget(topk, 128, 1);
         KascadeConfig.of(layers, qHeads, kvHeads, headDim, dtype);
         AnchorPlan.identity(layers, kvHeads, anchors == null ? new int[0] : anchors);
+    }
+
+    /** Keys (context x batch) each decode role reads in its warm-up at the least ({@link #warmupCalls}). */
+    public static final long DECODE_WARMUP_KEYS = 800_000;
+    /** Most untimed calls per role that {@link #DECODE_WARMUP_KEYS} asks for (tiny contexts). */
+    public static final int MAX_WARMUP_CALLS = 1000;
+
+    /**
+     * Untimed calls per role the runner makes: {@code warmup}, and in decode at least enough calls to read
+     * {@link #DECODE_WARMUP_KEYS} keys (at most {@link #MAX_WARMUP_CALLS}); {@code warmup = 0} means none. Short
+     * decode calls otherwise end their warm-up before C2 has compiled the kernels, and the rounds then time partly
+     * interpreted code: at 4K keys with 3 warm-up calls the reuse role's median was 0.4-8 ms against a best of
+     * 0.07-0.18, with 200 calls 0.07-0.18 against 0.06-0.07 (2-vCPU VM, 2026-11-30).
+     */
+    public int warmupCalls() {
+        if (mode != BenchMode.DECODE || warmup == 0) return warmup;
+        long keysPerCall = (long) context * batch;
+        long byKeys = Math.min(MAX_WARMUP_CALLS, (DECODE_WARMUP_KEYS + keysPerCall - 1) / keysPerCall);
+        return (int) Math.max(warmup, byKeys);
     }
 
     /** The defaults of the brief: 32 layers, 32/8 heads, d 128, bf16, 10%, anchors {0,2,8,13,14}, batch 1. */
