@@ -28,10 +28,12 @@ public final class BenchRunner {
         double[] best = new double[TimedRole.values().length];
         double[] median = new double[TimedRole.values().length];
         String deviceName;
+        int layerCopies;
         String label = spec.label();
         progress.update(label + ": preparing one layer");
         try (RoleTimer timer = backend.openTimer(spec, workload)) {
             deviceName = timer.device();
+            layerCopies = timer.layerCopies();
             for (TimedRole role : TimedRole.values()) {
                 progress.update(label + ": warming up " + role.label());
                 timer.time(role, spec.warmupCalls(), 1);
@@ -49,7 +51,8 @@ public final class BenchRunner {
         }
         Fidelity fidelity = backend.measureFidelity(spec, workload, progress);
         progress.done();
-        return new BenchResult(spec, deviceName, roles(best), roles(median), fidelity, bandwidth, Instant.now());
+        return new BenchResult(spec, deviceName, layerCopies, roles(best), roles(median), fidelity, bandwidth,
+                Instant.now());
     }
 
     private static BenchResult.RoleTimes roles(double[] ms) {

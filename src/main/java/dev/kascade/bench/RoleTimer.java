@@ -5,7 +5,8 @@ package dev.kascade.bench;
  * the timer prepared when it was opened (for the CPU: tensors in native memory; for a GPU: device buffers).
  * The reuse role reads index sets that an anchor call produced, so the sparse gather is realistic.
  *
- * <p>Implementations: {@link CpuRoleTimer}. A CUDA timer plugs in through {@link DeviceBackend}.
+ * <p>Implementations: {@link CpuDecodeTimer}, {@link CpuPrefillTimer}; another device plugs in through
+ * {@link DeviceBackend}.
  */
 public interface RoleTimer extends AutoCloseable {
     /** Words naming the device, for the report ("cpu: 2 cores, AMD EPYC", "cuda: NVIDIA H200"). */
@@ -17,6 +18,14 @@ public interface RoleTimer extends AutoCloseable {
      * @return milliseconds per call, one entry per timed call
      */
     double[] time(TimedRole role, int warmup, int iters);
+
+    /**
+     * How many copies of the layer the calls rotate over, so that a call does not find the previous call's rows
+     * in the caches (1: every call reads the same data).
+     */
+    default int layerCopies() {
+        return 1;
+    }
 
     /** Frees the prepared data. */
     @Override

@@ -239,6 +239,10 @@ public final class BenchCommand implements Command {
             }
             out.println();
         }
+        if (r.layerCopies() > 1) {
+            out.printf(Locale.ROOT, "  calls rotated over %d copies of the layer, so none found the previous call's rows"
+                    + " in the caches%n", r.layerCopies());
+        }
         if ("cpu".equalsIgnoreCase(s.device())) out.println("  " + dev.kascade.tensor.HugePages.status());
     }
 

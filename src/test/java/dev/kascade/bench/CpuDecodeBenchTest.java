@@ -1,6 +1,7 @@
 package dev.kascade.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kascade.tensor.DType;
@@ -93,6 +94,34 @@ class CpuDecodeBenchTest {
         assertTrue(identity.massRecall() < mapped.massRecall() - 0.2,
                 "identity " + identity.massRecall() + " vs mapped " + mapped.massRecall());
         assertTrue(identity.relError() > mapped.relError());
+    }
+
+    @Test
+    void layerCopiesKeepTheRotationAboveTheCachesWithinHalfTheMemory() {
+        long mib = 1L << 20;
+        assertEquals(3, CpuDecodeTimer.layerCopies(134 * mib, 22_000 * mib), "32K default: two others = 268 MiB");
+        assertEquals(2, CpuDecodeTimer.layerCopies(300 * mib, -1), "a layer above the rotation still gets a second copy");
+        assertEquals(CpuDecodeTimer.MAX_COPIES, CpuDecodeTimer.layerCopies(1 << 20, -1), "short contexts are capped");
+        assertEquals(4, CpuDecodeTimer.layerCopies(100 * mib, -1), "three others = 300 MiB");
+        assertEquals(3, CpuDecodeTimer.layerCopies(100 * mib, 600 * mib), "three copies are half of 600 MiB");
+        assertEquals(1, CpuDecodeTimer.layerCopies(600 * mib, 1000 * mib), "no room for a second copy");
+        assertEquals(1, CpuDecodeTimer.layerCopies(600 * mib, 0), "never fewer than one");
+        assertThrows(IllegalArgumentException.class, () -> CpuDecodeTimer.layerCopies(0, -1));
+    }
+
+    @Test
+    void consecutiveCallsOfAnyRoleReadDifferentCopiesHoldingTheSameLayer() {
+        BenchSpec s = spec(DType.BF16, 8, 2, 64, 301);
+        try (CpuDecodeTimer t = new CpuDecodeTimer(s, new SyntheticWorkload(s.workload()))) {
+            int copies = t.layerCopies();
+            assertEquals(CpuDecodeTimer.MAX_COPIES, copies, "a tiny layer gets the most copies");
+            assertEquals(0, t.nextCopy());
+            t.time(TimedRole.DENSE, 2, 3);
+            assertEquals(5 % copies, t.nextCopy(), "warm-up and timed calls both rotate");
+            t.time(TimedRole.REUSE, 0, 1);
+            t.time(TimedRole.ANCHOR, 0, copies - 1);
+            assertEquals(5 % copies, t.nextCopy(), "a full turn comes back");
+        }
     }
 
     @Test

@@ -1,0 +1,38 @@
+package dev.kascade.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/** The machine's available memory, for sizing what the bench allocates outside the Java heap. */
+final class MemoryInfo {
+    private static final Path MEMINFO = Path.of("/proc/meminfo");
+
+    private MemoryInfo() {
+    }
+
+    /** Linux's {@code MemAvailable} in bytes, or -1 where it cannot be read (another OS, a sandbox). */
+    static long availableBytes() {
+        try {
+            return availableBytes(Files.readAllLines(MEMINFO));
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    /** {@code MemAvailable} of the given {@code /proc/meminfo} lines in bytes, or -1 when absent or malformed. */
+    static long availableBytes(List<String> meminfo) {
+        for (String line : meminfo) {
+            if (!line.startsWith("MemAvailable:")) continue;
+            String[] parts = line.substring("MemAvailable:".length()).trim().split("\\s+");
+            try {
+                long kb = Long.parseLong(parts[0]);
+                return parts.length > 1 && parts[1].equalsIgnoreCase("kB") ? kb * 1024 : -1;
+            } catch (NumberFormatException e) {
+                return -1;
+            }
+        }
+        return -1;
+    }
+}
