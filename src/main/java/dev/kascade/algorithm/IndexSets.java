@@ -13,6 +13,9 @@ import java.util.Arrays;
  * <p>An anchor layer (and layer 0) writes them; reuse layers read them through the head mapping.
  */
 public final class IndexSets {
+    /** The most elements a Java array reliably holds (a few below {@code Integer.MAX_VALUE}). */
+    static final int MAX_ARRAY = Integer.MAX_VALUE - 8;
+
     private final int batch;
     private final int kvHeads;
     private final int stride;
@@ -28,7 +31,13 @@ public final class IndexSets {
         this.batch = batch;
         this.kvHeads = kvHeads;
         this.stride = maxKeys;
-        this.positions = new int[Math.multiplyExact(batch * kvHeads, maxKeys)];
+        long slots = (long) batch * kvHeads * maxKeys;
+        if (slots > MAX_ARRAY) {
+            throw new IllegalArgumentException("maxKeys: batch " + batch + " x " + kvHeads + " KV heads x " + maxKeys
+                    + " keys = " + slots + " positions exceed one Java int array (at most " + MAX_ARRAY
+                    + "); split the batch or lower the capacity");
+        }
+        this.positions = new int[(int) slots];
         this.offsets = new int[batch * kvHeads];
         this.counts = new int[batch * kvHeads];
         for (int s = 0; s < offsets.length; s++) offsets[s] = s * maxKeys;

@@ -62,6 +62,13 @@ public final class KascadeDecoder {
         if (config == null) throw new IllegalArgumentException("config: expected a KascadeConfig but got null");
         if (variant == null) throw new IllegalArgumentException("variant: expected a Variant but got null");
         if (capacity <= 0) throw new IllegalArgumentException("capacity: expected > 0 but got " + capacity);
+        if (batch <= 0) throw new IllegalArgumentException("batch: expected > 0 but got " + batch);
+        long logitCount = (long) batch * config.qHeads() * capacity;
+        if (logitCount > IndexSets.MAX_ARRAY) {
+            throw new IllegalArgumentException("capacity: batch " + batch + " x " + config.qHeads() + " query heads x "
+                    + capacity + " keys = " + logitCount + " logits exceed one Java float array (at most "
+                    + IndexSets.MAX_ARRAY + "); split the batch or lower the capacity");
+        }
         this.config = config;
         this.variant = variant;
         this.batch = batch;
@@ -129,7 +136,7 @@ public final class KascadeDecoder {
 
     private float[] logits() {
         if (logits == null) {
-            logits = new float[Math.multiplyExact(batch * config.qHeads(), capacity)];
+            logits = new float[batch * config.qHeads() * capacity]; // fits: checked in the constructor
         }
         return logits;
     }

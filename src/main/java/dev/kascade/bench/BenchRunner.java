@@ -25,12 +25,20 @@ public final class BenchRunner {
 
     public BenchResult run(BenchSpec spec) {
         SyntheticWorkload workload = new SyntheticWorkload(spec.workload());
+        String label = spec.label();
+        progress.update(label + ": preparing one layer");
+        try {
+            return measure(spec, workload, label);
+        } finally {
+            progress.done(); // also when it fails, so that the error starts on a clean line
+        }
+    }
+
+    private BenchResult measure(BenchSpec spec, SyntheticWorkload workload, String label) {
         double[] best = new double[TimedRole.values().length];
         double[] median = new double[TimedRole.values().length];
         String deviceName;
         int layerCopies;
-        String label = spec.label();
-        progress.update(label + ": preparing one layer");
         try (RoleTimer timer = backend.openTimer(spec, workload)) {
             deviceName = timer.device();
             layerCopies = timer.layerCopies();
@@ -50,7 +58,6 @@ public final class BenchRunner {
             }
         }
         Fidelity fidelity = backend.measureFidelity(spec, workload, progress);
-        progress.done();
         return new BenchResult(spec, deviceName, layerCopies, roles(best), roles(median), fidelity, bandwidth,
                 Instant.now());
     }

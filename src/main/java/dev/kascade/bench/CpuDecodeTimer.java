@@ -54,6 +54,10 @@ final class CpuDecodeTimer implements RoleTimer {
             AnchorPlan plan = workload.plan();
             int anchorLayer = spec.anchors().length > 1 ? spec.anchors()[1] : 0;
             SyntheticLayer layer = workload.layer(anchorLayer);
+            long available = MemoryInfo.availableBytes();
+            long layerBytes = 2L * b * spec.kvHeads() * n * spec.headDim() * dt.byteSize();
+            MemoryInfo.requireFits(layerBytes, available, "one layer's K and V (batch " + b + " x " + spec.kvHeads()
+                    + " KV heads x " + n + " keys x " + spec.headDim() + " x " + dt.label() + ")");
             Tensor k = Tensor.allocate(arena, dt, b, spec.kvHeads(), n, spec.headDim());
             Tensor v = Tensor.allocate(arena, dt, b, spec.kvHeads(), n, spec.headDim());
             q = Tensor.allocate(arena, dt, b, spec.qHeads(), spec.headDim());
@@ -61,7 +65,7 @@ final class CpuDecodeTimer implements RoleTimer {
             layer.fillKeys(k);
             layer.fillValues(v);
             layer.fillDecodeQueries(q);
-            int copies = layerCopies(k.segment().byteSize() + v.segment().byteSize(), MemoryInfo.availableBytes());
+            int copies = layerCopies(layerBytes, available);
             keys = new Tensor[copies];
             values = new Tensor[copies];
             keys[0] = k;

@@ -36,6 +36,10 @@ final class CpuPrefillTimer implements RoleTimer {
             AnchorPlan plan = workload.plan();
             int anchorLayer = spec.anchors().length > 1 ? spec.anchors()[1] : 0;
             SyntheticLayer layer = workload.layer(anchorLayer);
+            long rows = (long) b * t * spec.headDim();
+            MemoryInfo.requireFits(rows * (2L * spec.kvHeads() * dt.byteSize() + spec.qHeads() * (dt.byteSize() + 4L)),
+                    MemoryInfo.availableBytes(), "one layer's K, V, queries and f32 output (batch " + b + " x " + t
+                            + " tokens)");
             k = Tensor.allocate(arena, dt, b, spec.kvHeads(), t, spec.headDim());
             v = Tensor.allocate(arena, dt, b, spec.kvHeads(), t, spec.headDim());
             q = Tensor.allocate(arena, dt, b, spec.qHeads(), t, spec.headDim());

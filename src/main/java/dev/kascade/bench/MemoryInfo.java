@@ -21,6 +21,21 @@ final class MemoryInfo {
         }
     }
 
+    /**
+     * Throws unless {@code bytes} (what the bench is about to allocate for one layer, named by {@code what}) fit
+     * in {@code availableBytes} (negative: unknown, then anything passes); the message names the options to change.
+     */
+    static void requireFits(long bytes, long availableBytes, String what) {
+        if (availableBytes >= 0 && bytes > availableBytes) {
+            throw new IllegalArgumentException("--batch, --context: " + what + " take " + gib(bytes)
+                    + " GiB, more than the " + gib(availableBytes) + " GiB of memory available; lower --batch or --context");
+        }
+    }
+
+    private static String gib(long bytes) {
+        return String.format(java.util.Locale.ROOT, "%.1f", bytes / (double) (1L << 30));
+    }
+
     /** {@code MemAvailable} of the given {@code /proc/meminfo} lines in bytes, or -1 when absent or malformed. */
     static long availableBytes(List<String> meminfo) {
         for (String line : meminfo) {

@@ -63,6 +63,11 @@ public final class Main {
             err.println("kascade " + c.name() + ": " + e.getClass().getSimpleName() + ": " + e.getMessage());
             if (System.getenv("KASCADE_DEBUG") != null) e.printStackTrace(err);
             return 1;
+        } catch (OutOfMemoryError e) {
+            err.println("kascade " + c.name() + ": out of memory (" + e.getMessage() + "): use smaller shapes (--batch, "
+                    + "--context), or give the JVM a larger heap, e.g. KASCADE_JAVA_OPTS=-Xmx16g");
+            if (System.getenv("KASCADE_DEBUG") != null) e.printStackTrace(err);
+            return 1;
         }
     }
 

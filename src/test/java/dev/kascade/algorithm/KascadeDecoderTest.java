@@ -207,4 +207,20 @@ class KascadeDecoderTest {
             assertTrue(e.getMessage().contains("sourceHead[1] = 5"), e.getMessage());
         }
     }
+
+    @Test
+    void shapesBeyondOneJavaArrayAreRejectedWhenTheDecoderIsMadeNotAtTheFirstCall() {
+        KascadeConfig config = KascadeConfig.of(2, 32, 8, 128, DType.BF16);
+        // 64 x 32 query heads x 1M keys = 2^31 logits: one past what a float[] holds
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> new KascadeDecoder(config, Variant.KASCADE, 64, 1 << 20, POOL));
+        assertTrue(e.getMessage().startsWith("capacity: batch 64 x 32 query heads x 1048576 keys = 2147483648 logits"),
+                e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> new KascadeDecoder(config, Variant.KASCADE, 0, 100, POOL));
+        assertTrue(e.getMessage().startsWith("batch: expected > 0"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> new IndexSets(1024, 8, 1 << 19));
+        assertTrue(e.getMessage().startsWith("maxKeys: batch 1024 x 8 KV heads x 524288 keys = 4294967296 positions"),
+                e.getMessage());
+        new IndexSets(2, 8, 1 << 10); // well within
+    }
 }

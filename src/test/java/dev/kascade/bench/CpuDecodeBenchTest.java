@@ -125,6 +125,19 @@ class CpuDecodeBenchTest {
     }
 
     @Test
+    void aLayerLargerThanTheMachinesMemoryIsAClearErrorBeforeAnyAllocation() {
+        long available = MemoryInfo.availableBytes();
+        org.junit.jupiter.api.Assumptions.assumeTrue(available > 0, "needs /proc/meminfo");
+        int n = 1 << 20; // one sequence: 8 KV heads x 1M keys x 64 x bf16 x (K, V) = 2 GiB
+        int batch = (int) Math.min(4096, available / (2L << 30) + 1);
+        BenchSpec s = new BenchSpec(BenchMode.DECODE, "cpu", n, batch, 5, 8, 8, 64, DType.BF16, 0.10, new int[] {0, 3},
+                0, 3, 7);
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> new CpuBackend().openTimer(s, new SyntheticWorkload(s.workload())).close());
+        assertTrue(e.getMessage().contains("--batch, --context") && e.getMessage().contains("GiB"), e.getMessage());
+    }
+
+    @Test
     void timerReturnsOneSamplePerIterationForEveryRole() {
         BenchSpec s = spec(DType.BF16, 8, 8, 64, 301);
         try (RoleTimer t = new CpuBackend().openTimer(s, new SyntheticWorkload(s.workload()))) {

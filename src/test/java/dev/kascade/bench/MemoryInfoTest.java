@@ -23,6 +23,16 @@ class MemoryInfoTest {
     }
 
     @Test
+    void requireFitsNamesTheOptionsToChange() {
+        MemoryInfo.requireFits(1L << 30, 2L << 30, "x");
+        MemoryInfo.requireFits(1L << 40, -1, "unknown memory lets anything through");
+        var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> MemoryInfo.requireFits(3L << 30, 2L << 30, "one layer's K and V"));
+        assertTrue(e.getMessage().contains("--batch") && e.getMessage().contains("3.0 GiB")
+                && e.getMessage().contains("2.0 GiB") && e.getMessage().contains("one layer's K and V"), e.getMessage());
+    }
+
+    @Test
     void thisMachineReportsSomethingPlausibleOrUnknown() {
         long b = MemoryInfo.availableBytes();
         assertTrue(b == -1 || b > (16L << 20), "available " + b);
