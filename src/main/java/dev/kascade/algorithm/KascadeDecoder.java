@@ -4,6 +4,7 @@ import dev.kascade.cpu.CpuPool;
 import dev.kascade.cpu.DecodeAttention;
 import dev.kascade.cpu.ScorePooling;
 import dev.kascade.tensor.DType;
+import dev.kascade.tensor.MemoryInfo;
 import dev.kascade.tensor.Tensor;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -68,6 +69,13 @@ public final class KascadeDecoder {
             throw new IllegalArgumentException("capacity: batch " + batch + " x " + config.qHeads() + " query heads x "
                     + capacity + " keys = " + logitCount + " logits exceed one Java float array (at most "
                     + IndexSets.MAX_ARRAY + "); split the batch or lower the capacity");
+        }
+        long heap = Runtime.getRuntime().maxMemory();
+        if (4 * logitCount > heap / 2) {
+            throw new IllegalArgumentException("capacity: the logits of batch " + batch + " x " + config.qHeads()
+                    + " query heads x " + capacity + " keys take " + MemoryInfo.gib(4 * logitCount) + " GiB of Java heap,"
+                    + " more than half of its maximum " + MemoryInfo.gib(heap) + " GiB; lower the capacity or the batch, or"
+                    + " raise -Xmx");
         }
         this.config = config;
         this.variant = variant;

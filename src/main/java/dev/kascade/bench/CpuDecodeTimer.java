@@ -6,6 +6,7 @@ import dev.kascade.algorithm.KascadeDecoder;
 import dev.kascade.algorithm.Variant;
 import dev.kascade.cpu.CpuPool;
 import dev.kascade.tensor.DType;
+import dev.kascade.tensor.MemoryInfo;
 import dev.kascade.tensor.Tensor;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -56,8 +57,9 @@ final class CpuDecodeTimer implements RoleTimer {
             SyntheticLayer layer = workload.layer(anchorLayer);
             long available = MemoryInfo.availableBytes();
             long layerBytes = 2L * b * spec.kvHeads() * n * spec.headDim() * dt.byteSize();
-            MemoryInfo.requireFits(layerBytes, available, "one layer's K and V (batch " + b + " x " + spec.kvHeads()
-                    + " KV heads x " + n + " keys x " + spec.headDim() + " x " + dt.label() + ")");
+            MemoryInfo.requireFits("--batch, --context", "one layer's K and V (batch " + b + " x " + spec.kvHeads()
+                    + " KV heads x " + n + " keys x " + spec.headDim() + " x " + dt.label() + ")", layerBytes, available,
+                    "lower --batch or --context");
             Tensor k = Tensor.allocate(arena, dt, b, spec.kvHeads(), n, spec.headDim());
             Tensor v = Tensor.allocate(arena, dt, b, spec.kvHeads(), n, spec.headDim());
             q = Tensor.allocate(arena, dt, b, spec.qHeads(), spec.headDim());

@@ -6,6 +6,7 @@ import dev.kascade.algorithm.TileIndexSets;
 import dev.kascade.algorithm.Variant;
 import dev.kascade.cpu.CpuPool;
 import dev.kascade.tensor.DType;
+import dev.kascade.tensor.MemoryInfo;
 import dev.kascade.tensor.Tensor;
 import java.lang.foreign.Arena;
 import java.util.Arrays;
@@ -37,9 +38,9 @@ final class CpuPrefillTimer implements RoleTimer {
             int anchorLayer = spec.anchors().length > 1 ? spec.anchors()[1] : 0;
             SyntheticLayer layer = workload.layer(anchorLayer);
             long rows = (long) b * t * spec.headDim();
-            MemoryInfo.requireFits(rows * (2L * spec.kvHeads() * dt.byteSize() + spec.qHeads() * (dt.byteSize() + 4L)),
-                    MemoryInfo.availableBytes(), "one layer's K, V, queries and f32 output (batch " + b + " x " + t
-                            + " tokens)");
+            MemoryInfo.requireFits("--batch, --context", "one layer's K, V, queries and f32 output (batch " + b + " x "
+                    + t + " tokens)", rows * (2L * spec.kvHeads() * dt.byteSize() + spec.qHeads() * (dt.byteSize() + 4L)),
+                    MemoryInfo.availableBytes(), "lower --batch or --context");
             k = Tensor.allocate(arena, dt, b, spec.kvHeads(), t, spec.headDim());
             v = Tensor.allocate(arena, dt, b, spec.kvHeads(), t, spec.headDim());
             q = Tensor.allocate(arena, dt, b, spec.qHeads(), t, spec.headDim());

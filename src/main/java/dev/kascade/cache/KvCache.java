@@ -2,6 +2,7 @@ package dev.kascade.cache;
 
 import dev.kascade.tensor.DType;
 import dev.kascade.tensor.HugePages;
+import dev.kascade.tensor.MemoryInfo;
 import dev.kascade.tensor.Tensor;
 import dev.kascade.tensor.TensorViews;
 import java.lang.foreign.Arena;
@@ -126,11 +127,16 @@ public final class KvCache implements AutoCloseable {
                     + headDim + " = " + perSequence + " elements per sequence and layer exceeds one Arrow vector's limit of "
                     + Integer.MAX_VALUE);
         }
+        long bytes;
         try {
-            Math.multiplyExact(Math.multiplyExact(perSequence, (long) batch), 2L * dtype.byteSize() * layers);
+            bytes = Math.multiplyExact(Math.multiplyExact(perSequence, (long) batch), 2L * dtype.byteSize() * layers);
         } catch (ArithmeticException e) {
             throw new IllegalArgumentException("layers * batch * kvHeads * capacity * headDim: the cache size overflows 64 bits");
         }
+        // Past the physical memory Linux does not refuse the allocation: zeroing it gets the process killed.
+        MemoryInfo.requireFits("capacity", "a KV cache of " + layers + " layers x batch " + batch + " x " + kvHeads
+                + " KV heads x " + capacity + " positions x " + headDim + " x " + dtype.label() + " (K and V)", bytes,
+                MemoryInfo.availableBytes(), "lower the capacity or the batch");
     }
 
     private static void requirePositive(String name, int value) {

@@ -222,5 +222,11 @@ class KascadeDecoderTest {
         assertTrue(e.getMessage().startsWith("maxKeys: batch 1024 x 8 KV heads x 524288 keys = 4294967296 positions"),
                 e.getMessage());
         new IndexSets(2, 8, 1 << 10); // well within
+        long heap = Runtime.getRuntime().maxMemory();
+        org.junit.jupiter.api.Assumptions.assumeTrue(heap / 8 < IndexSets.MAX_ARRAY, "a heap this large fits any array");
+        int capacity = (int) (heap / 8 / 32 + 1); // 32 query heads x capacity x 4 bytes: just over half the heap
+        e = assertThrows(IllegalArgumentException.class, () -> new KascadeDecoder(config, Variant.KASCADE, 1, capacity, POOL));
+        assertTrue(e.getMessage().startsWith("capacity: the logits of batch 1 x 32 query heads x " + capacity + " keys take")
+                && e.getMessage().contains("GiB of Java heap") && e.getMessage().endsWith("or raise -Xmx"), e.getMessage());
     }
 }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kascade.tensor.DType;
+import dev.kascade.tensor.MemoryInfo;
 import dev.kascade.tensor.Tensor;
 import java.lang.foreign.Arena;
 import org.junit.jupiter.params.ParameterizedTest;

@@ -245,4 +245,16 @@ class KvCacheTest {
             }
         }
     }
+
+    @Test
+    void aCacheLargerThanTheMachinesMemoryIsRefusedBeforeAnythingIsAllocated() {
+        long available = dev.kascade.tensor.MemoryInfo.availableBytes();
+        org.junit.jupiter.api.Assumptions.assumeTrue(available > 0, "needs /proc/meminfo");
+        int layers = (int) Math.min(Integer.MAX_VALUE, available / (4L << 20) + 1); // 4 MiB of K and V per layer
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> KvCache.allocate(layers, 1, 8, 1024, 128, DType.BF16).close());
+        assertTrue(e.getMessage().startsWith("capacity: a KV cache of " + layers + " layers x batch 1 x 8 KV heads x 1024 "
+                + "positions x 128 x bf16 (K and V) take "), e.getMessage());
+        assertTrue(e.getMessage().endsWith("GiB of memory available; lower the capacity or the batch"), e.getMessage());
+    }
 }

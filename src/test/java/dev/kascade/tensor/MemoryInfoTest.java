@@ -1,4 +1,4 @@
-package dev.kascade.bench;
+package dev.kascade.tensor;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -24,12 +24,12 @@ class MemoryInfoTest {
 
     @Test
     void requireFitsNamesTheOptionsToChange() {
-        MemoryInfo.requireFits(1L << 30, 2L << 30, "x");
-        MemoryInfo.requireFits(1L << 40, -1, "unknown memory lets anything through");
+        MemoryInfo.requireFits("p", "x", 1L << 30, 2L << 30, "");
+        MemoryInfo.requireFits("p", "unknown memory lets anything through", 1L << 40, -1, "");
         var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-                () -> MemoryInfo.requireFits(3L << 30, 2L << 30, "one layer's K and V"));
-        assertTrue(e.getMessage().contains("--batch") && e.getMessage().contains("3.0 GiB")
-                && e.getMessage().contains("2.0 GiB") && e.getMessage().contains("one layer's K and V"), e.getMessage());
+                () -> MemoryInfo.requireFits("--batch", "one layer's K and V", 3L << 30, 2L << 30, "lower it"));
+        assertEquals("--batch: one layer's K and V take 3.0 GiB, more than the 2.0 GiB of memory available; lower it",
+                e.getMessage());
     }
 
     @Test
