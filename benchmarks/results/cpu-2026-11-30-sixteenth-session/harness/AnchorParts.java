@@ -35,11 +35,11 @@ public class AnchorParts {
         for (int h = 0; h < Hq; h++) { int g = h / (Hq / G); int off = sets.offset(0, g); int k = sets.count(0, g); for (int i = 0; i < k; i++) logits[h * n + i] = logits[h * n + pos[off + i]]; }
         float[] kept = logits.clone();
         float[] scratch = new float[Hq * n];
-        String[] names = {"anchor", "scores", "pass4", "dense"};
-        double[][] s = new double[4][rounds];
+        String[] names = {"anchor", "scores", "pass4", "dense", "dense+logits", "layer0"};
+        double[][] s = new double[6][rounds];
         int next = 0;
         for (int it = -20; it < rounds; it++) {
-            for (int m = 0; m < 4; m++) {
+            for (int m = 0; m < 6; m++) {
                 int c = next; next = (next + 1) % C;
                 long t0 = System.nanoTime();
                 switch (m) {
@@ -47,12 +47,14 @@ public class AnchorParts {
                     case 1 -> att.scores(q, ks[c], len, scratch, n, lse);
                     case 2 -> att.sparse(q, ks[c], vs[c], len, pos, sets.offsetsArray(), sets.countsArray(), id, o, kept, n);
                     case 3 -> att.dense(q, ks[c], vs[c], len, o, null, 0, null);
+                    case 4 -> att.dense(q, ks[c], vs[c], len, o, scratch, n, lse);
+                    case 5 -> dec.layer0(q, ks[c], vs[c], len, sets, out);
                 }
                 if (it >= 0) s[m][it] = (System.nanoTime() - t0) / 1e6;
             }
         }
         StringBuilder b = new StringBuilder();
-        for (int m = 0; m < 4; m++) b.append(String.format("%s %.3f / %.3f | ", names[m], BenchRunner.best(s[m]), BenchRunner.median(s[m])));
+        for (int m = 0; m < 6; m++) b.append(String.format("%s %.3f / %.3f | ", names[m], BenchRunner.best(s[m]), BenchRunner.median(s[m])));
         System.out.println(b);
     }
 }

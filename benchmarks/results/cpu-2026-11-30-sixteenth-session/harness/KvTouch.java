@@ -9,7 +9,7 @@ import java.util.concurrent.*;
 public class KvTouch {
     static final int D = 128, KV = 8;
     static MemorySegment ks, vs, kv; static int n, sel;
-    static long sink; static final MemorySegment ALL = MemorySegment.NULL.reinterpret(Long.MAX_VALUE); static int[] pos;
+    static long sink; static int[][] PERM; static final MemorySegment ALL = MemorySegment.NULL.reinterpret(Long.MAX_VALUE); static int[] pos;
     static final ValueLayout.OfLong W = ValueLayout.JAVA_LONG_UNALIGNED;
     public static void main(String[] a) throws Exception {
         n = Integer.parseInt(a[0]); int reps = Integer.parseInt(a[1]);
@@ -29,6 +29,7 @@ public class KvTouch {
             int[] s = Arrays.copyOf(all, sel); Arrays.sort(s); System.arraycopy(s, 0, pos, g * sel, sel);
         }
         System.out.println(HugePages.status());
+        PERM = new int[KV][sel]; for (int g = 0; g < KV; g++) { for (int i = 0; i < sel; i++) PERM[g][i] = i; for (int i = sel - 1; i > 0; i--) { int j = r.nextInt(i + 1); int tt = PERM[g][i]; PERM[g][i] = PERM[g][j]; PERM[g][j] = tt; } }
         MemorySegment flush = arena.allocate(96L << 20, 64);
         ExecutorService ex = Executors.newFixedThreadPool(2);
         double[][] t = new double[variants.length][reps];
@@ -51,6 +52,30 @@ public class KvTouch {
      *  11: interleaved, 8 lines of the 512-B run; 13: interleaved, line 0 only; 14: interleaved lines 0 and 4 */
     static void run(int t, int var) {
         long x = 0;
+        if (var == 31 || var == 32) { // interleave the thread's 4 heads (31) or 2 heads at a time (32), row i of each in turn
+            int g0 = t * KV / 2, hs = var == 31 ? 4 : 2;
+            for (int gb = g0; gb < g0 + 4; gb += hs) {
+                for (int i = 0; i < sel; i++) {
+                    for (int gg = gb; gg < gb + hs; gg++) {
+                        long p = ((long) gg * n + pos[gg * sel + i]) * 256L;
+                        x += ks.get(W, p) + ks.get(W, p + 64) + ks.get(W, p + 128) + ks.get(W, p + 192)
+                           + vs.get(W, p) + vs.get(W, p + 64) + vs.get(W, p + 128) + vs.get(W, p + 192);
+                    }
+                }
+            }
+            synchronized (KvTouch.class) { sink += x; }
+            return;
+        }
+        if (var == 33) { // the rows of each head in a random order instead of ascending
+            for (int g = t * KV / 2; g < (t + 1) * KV / 2; g++) {
+                int[] perm = PERM[g];
+                for (int i = 0; i < sel; i++) { long p = ((long) g * n + pos[g * sel + perm[i]]) * 256L;
+                    x += ks.get(W, p) + ks.get(W, p + 64) + ks.get(W, p + 128) + ks.get(W, p + 192)
+                       + vs.get(W, p) + vs.get(W, p + 64) + vs.get(W, p + 128) + vs.get(W, p + 192); }
+            }
+            synchronized (KvTouch.class) { sink += x; }
+            return;
+        }
         for (int g = t * KV / 2; g < (t + 1) * KV / 2; g++) {
             long rowBase = (long) g * n; int po = g * sel;
             switch (var) {

@@ -448,4 +448,56 @@ final class LQ {
         }
         return j;
     }
+
+    private static final VectorShuffle<Float> PACK = packShuffle();
+    private static final VectorMask<Float> P0 = VectorMask.fromLong(F, 0x3L), P1 = VectorMask.fromLong(F, 0xCL), P2 = VectorMask.fromLong(F, 0x30L), P3 = VectorMask.fromLong(F, 0xC0L);
+    private static VectorShuffle<Float> packShuffle() { int[] f = new int[L]; for (int i = 0; i < L; i++) f[i] = i < 8 ? 4 * (i / 2) + 2 * (i % 2) : 0; return VectorShuffle.fromArray(F, f, 0); }
+
+    /** Two keys x four rows a pass, even and odd halves in separate accumulators (chains of 4 FMAs a pass). */
+    static int v6(float[] q, int q0, int d, MemorySegment seg, long base, long rowBytes, int first,
+                  int[] positions, int posOff, int nb, float[] s, int sOff, int stride) {
+        int q1 = q0 + d, q2 = q1 + d, q3 = q2 + d;
+        VectorMask<Float> odd8 = ODD8, odd4 = ODD4, odd2 = ODD2;
+        VectorShuffle<Float> swap8 = SWAP8, swap4 = SWAP4, swap2 = SWAP2, swap1 = SWAP1, pack = PACK;
+        VectorMask<Float> p0 = P0, p1 = P1, p2 = P2, p3 = P3;
+        int j = 0;
+        for (; j + 2 <= nb; j += 2) {
+            long rowA = base + (positions == null ? first + j : positions[posOff + j]) * rowBytes;
+            long rowB = base + (positions == null ? first + j + 1 : positions[posOff + j + 1]) * rowBytes;
+            FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, e0 = a0, e1 = a0, e2 = a0, e3 = a0;
+            FloatVector b0 = a0, b1 = a0, b2 = a0, b3 = a0, f0 = a0, f1 = a0, f2 = a0, f3 = a0;
+            for (int c = 0; c < d; c += CHUNK) {
+                IntVector wa = IntVector.fromMemorySegment(I, seg, rowA + 2L * c, LE);
+                IntVector wb = IntVector.fromMemorySegment(I, seg, rowB + 2L * c, LE);
+                FloatVector kea = wa.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+                FloatVector koa = wa.and(0xFFFF0000).reinterpretAsFloats();
+                FloatVector keb = wb.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+                FloatVector kob = wb.and(0xFFFF0000).reinterpretAsFloats();
+                FloatVector x = FloatVector.fromArray(F, q, q0 + c), y = FloatVector.fromArray(F, q, q0 + c + L);
+                a0 = x.fma(kea, a0); e0 = y.fma(koa, e0); b0 = x.fma(keb, b0); f0 = y.fma(kob, f0);
+                x = FloatVector.fromArray(F, q, q1 + c); y = FloatVector.fromArray(F, q, q1 + c + L);
+                a1 = x.fma(kea, a1); e1 = y.fma(koa, e1); b1 = x.fma(keb, b1); f1 = y.fma(kob, f1);
+                x = FloatVector.fromArray(F, q, q2 + c); y = FloatVector.fromArray(F, q, q2 + c + L);
+                a2 = x.fma(kea, a2); e2 = y.fma(koa, e2); b2 = x.fma(keb, b2); f2 = y.fma(kob, f2);
+                x = FloatVector.fromArray(F, q, q3 + c); y = FloatVector.fromArray(F, q, q3 + c + L);
+                a3 = x.fma(kea, a3); e3 = y.fma(koa, e3); b3 = x.fma(keb, b3); f3 = y.fma(kob, f3);
+            }
+            a0 = a0.add(e0); a1 = a1.add(e1); a2 = a2.add(e2); a3 = a3.add(e3);
+            b0 = b0.add(f0); b1 = b1.add(f1); b2 = b2.add(f2); b3 = b3.add(f3);
+            FloatVector ta02 = a0.blend(a2, odd8).add(a2.blend(a0, odd8).rearrange(swap8));
+            FloatVector ta13 = a1.blend(a3, odd8).add(a3.blend(a1, odd8).rearrange(swap8));
+            FloatVector tb02 = b0.blend(b2, odd8).add(b2.blend(b0, odd8).rearrange(swap8));
+            FloatVector tb13 = b1.blend(b3, odd8).add(b3.blend(b1, odd8).rearrange(swap8));
+            FloatVector ta = ta02.blend(ta13, odd4).add(ta13.blend(ta02, odd4).rearrange(swap4));
+            FloatVector tb = tb02.blend(tb13, odd4).add(tb13.blend(tb02, odd4).rearrange(swap4));
+            FloatVector all = ta.blend(tb, odd2).add(tb.blend(ta, odd2).rearrange(swap2));
+            all = all.add(all.rearrange(swap1)).rearrange(pack); // lane 2h + k: row h, key k
+            int o = sOff + j;
+            all.intoArray(s, o, p0);
+            all.intoArray(s, o + stride - 2, p1);
+            all.intoArray(s, o + 2 * stride - 4, p2);
+            all.intoArray(s, o + 3 * stride - 6, p3);
+        }
+        return j;
+    }
 }
