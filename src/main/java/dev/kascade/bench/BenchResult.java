@@ -15,19 +15,19 @@ import java.time.Instant;
  *
  * @param deviceName  words naming the device
  * @param layerCopies copies of the layer the timed calls rotated over (1: all on the same data)
- * @param best       each role's fastest call (ms, one layer)
- * @param median     each role's median call (ms, one layer)
- * @param fidelity   the pass through all layers
- * @param bandwidth  the probe's result on the same machine, same run (null for GPU rows without one)
+ * @param best        each role's fastest call (ms, one layer)
+ * @param median      each role's median call (ms, one layer)
+ * @param fidelity    the pass through all layers
+ * @param bandwidth   the probe's result on the same machine, same run (null for GPU rows without one)
  */
 public record BenchResult(BenchSpec spec, String deviceName, int layerCopies, RoleTimes best, RoleTimes median,
                           Fidelity fidelity, BandwidthProbe.Result bandwidth, Instant date) {
     /** The JSON keys every line has, in order (tests and the report rely on them). */
     public static final java.util.List<String> KEYS = java.util.List.of(
             "mode", "device", "device_name", "context", "batch", "layers", "q_heads", "kv_heads", "head_dim", "dtype",
-            "topk", "anchors", "warmup", "warmup_calls", "iters", "seed", "layer_copies", "dense_ms", "layer0_ms", "anchor_ms",
-            "reuse_ms", "kascade_ms", "speedup", "rel_error", "mass_recall", "bandwidth_gbs", "bandwidth_streams",
-            "dense_gbs", "dense_bw_share", "dense_gflops", "dense_median_ms", "layer0_median_ms", "anchor_median_ms",
+            "topk", "anchors", "warmup", "warmup_calls", "iters", "seed", "layer_copies", "dense_ms", "layer0_ms",
+            "anchor_ms", "reuse_ms", "kascade_ms", "speedup", "rel_error", "mass_recall", "bandwidth_gbs",
+            "bandwidth_streams", "dense_gbs", "dense_bw_share", "dense_gflops", "dense_median_ms", "layer0_median_ms", "anchor_median_ms",
             "reuse_median_ms", "kascade_median_ms", "speedup_median", "bandwidth_median_gbs", "dense_median_gbs",
             "dense_bw_share_median", "rel_error_layers", "mass_recall_layers", "cpus", "java", "date");
 
