@@ -27,9 +27,10 @@ public record BenchResult(BenchSpec spec, String deviceName, int layerCopies, Ro
             "mode", "device", "device_name", "context", "batch", "layers", "q_heads", "kv_heads", "head_dim", "dtype",
             "topk", "anchors", "warmup", "warmup_calls", "iters", "seed", "layer_copies", "dense_ms", "layer0_ms",
             "anchor_ms", "reuse_ms", "kascade_ms", "speedup", "rel_error", "mass_recall", "bandwidth_gbs",
-            "bandwidth_streams", "dense_gbs", "dense_bw_share", "dense_gflops", "dense_median_ms", "layer0_median_ms", "anchor_median_ms",
-            "reuse_median_ms", "kascade_median_ms", "speedup_median", "bandwidth_median_gbs", "dense_median_gbs",
-            "dense_bw_share_median", "rel_error_layers", "mass_recall_layers", "cpus", "java", "date");
+            "bandwidth_streams", "dense_gbs", "dense_bw_share", "dense_gflops", "dense_median_ms", "layer0_median_ms",
+            "anchor_median_ms", "reuse_median_ms", "kascade_median_ms", "speedup_median", "bandwidth_median_gbs",
+            "dense_median_gbs", "dense_bw_share_median", "rel_error_layers", "mass_recall_layers", "cpus", "java",
+            "date");
 
     /**
      * Milliseconds per call of each role under one statistic.
