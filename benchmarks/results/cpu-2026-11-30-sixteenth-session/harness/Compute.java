@@ -15,13 +15,13 @@ public class Compute { static final int VAR = Integer.getInteger("var", 0); stat
         for (long i = 0; i < k.size(); i++) { ks.set(ValueLayout.JAVA_SHORT_UNALIGNED, 2*i, (short)(Float.floatToIntBits((float) r.nextGaussian()) >>> 16)); vs.set(ValueLayout.JAVA_SHORT_UNALIGNED, 2*i, (short)(Float.floatToIntBits((float) r.nextGaussian()) >>> 16)); }
         int[] all = new int[region]; for (int i = 0; i < region; i++) all[i] = i;
         for (int i = 0; i < NB; i++) { int j = i + r.nextInt(region - i); int t = all[i]; all[i] = all[j]; all[j] = t; }
-        int[] pos = Arrays.copyOf(all, NB); Arrays.sort(pos);
+        int[] pos = Arrays.copyOf(all, NB); Arrays.sort(pos); if (Boolean.getBoolean("l1")) for (int i = 0; i < NB; i++) pos[i] = i % 16;
         float[] q = new float[G * D]; for (int i = 0; i < q.length; i++) q[i] = (float) r.nextGaussian() * 0.088f;
         int QO = Integer.getInteger("qoff", 0); float[] qp = new float[G * D + 16]; for (int h = 0; h < G; h++) Bf16Pairs.split(q, h * D, D, qp, QO + h * D);
         float[] s = new float[G * NB], m = new float[G], l = new float[G], acc = new float[G * D];
         { float[] s1 = new float[G * NB], s2 = new float[G * NB];
           Bf16Pairs.logits(qp, QO, G, D, ks, 0, 256, 0, pos, 0, NB, s1, NB, true);
-          if (VAR >= 10) { switch (VAR) { case 16 -> LQ.v6(qp, 0, D, ks, 0, 256, 0, pos, 0, NB, s2, 0, NB); case 10 -> LQ.logitQuads(qp, 0, D, ks, 0, 256, 0, pos, 0, NB, s2, 0, NB); default -> System.arraycopy(s1, 0, s2, 0, s1.length); }
+          if (VAR >= 10) { switch (VAR) { case 17 -> LQ.v14(qp, QO, D, ks, 0, 256, 0, pos, 0, NB, s2, 0, NB); case 16 -> LQ.v6(qp, 0, D, ks, 0, 256, 0, pos, 0, NB, s2, 0, NB); case 10 -> LQ.logitQuads(qp, 0, D, ks, 0, 256, 0, pos, 0, NB, s2, 0, NB); default -> System.arraycopy(s1, 0, s2, 0, s1.length); }
             double md = 0; for (int i = 0; i < s1.length; i++) md = Math.max(md, Math.abs(s1[i] - s2[i])); System.out.println("max |diff| vs library " + md); } }
         for (int round = 0; round < 5; round++) {
             long[] t = new long[4];
@@ -36,6 +36,7 @@ public class Compute { static final int VAR = Integer.getInteger("var", 0); stat
                     case 13 -> LQ.v3(qp, 0, D, ks, 0, 256, 0, pos, 0, NB, s, 0, NB);
                     case 15 -> LQ.v5(qp, 0, D, ks, 0, 256, 0, pos, 0, NB, s, 0, NB);
                     case 16 -> LQ.v6(qp, 0, D, ks, 0, 256, 0, pos, 0, NB, s, 0, NB);
+                    case 17 -> LQ.v14(qp, QO, D, ks, 0, 256, 0, pos, 0, NB, s, 0, NB);
                     case 14 -> LQ.v4(qp, 0, D, ks, 0, 256, 0, pos, 0, NB, s, 0, NB);
                 }
                 long t1 = System.nanoTime();
