@@ -524,9 +524,9 @@ public final class DecodeAttention {
             if (nb == 0) break;
             Bf16Pairs.logits(qPairs, qOff, group, d, kSeg, rowBase * kRowBytes, kRowBytes, 0, keys, 0, nb, s, bk, true);
             if (logits != null) {
-                int pairs = TwoStreams.pairs(from, to, i, bk / 2);
+                int paired = TwoStreams.pairs(from, to, i, bk / 2);
                 for (int h = 0; h < group; h++) {
-                    TwoStreams.scatter(s, h * bk, keys, nb, pairs, logits, (b * qHeads + g * group + h) * logitsStride);
+                    TwoStreams.scatter(s, h * bk, keys, nb, paired, logits, (b * qHeads + g * group + h) * logitsStride);
                 }
             }
             for (int h = 0; h < group; h++) {
