@@ -103,11 +103,25 @@ public final class Bf16Pairs {
      */
     public static void logits(float[] q, int qOff, int rows, int d, MemorySegment seg, long base, long rowBytes,
                               int first, int[] positions, int posOff, int nb, float[] s, int stride, boolean fourKeys) {
+        logits(q, qOff, rows, d, seg, base, rowBytes, first, positions, posOff, nb, s, stride, fourKeys, null);
+    }
+
+    /**
+     * {@link #logits} with {@code copied}: null, or on 8-lane CPUs ({@link Bf16TwoKeys#ACTIVE}) the query rows laid out
+     * by {@link Bf16TwoKeys#copy} four at a time, the block of the rows starting at {@code q[r]} at {@code copied[2 r]};
+     * their two-key pass then runs in {@link Bf16TwoKeys}, which C2 compiles without spilling accumulators.
+     */
+    public static void logits(float[] q, int qOff, int rows, int d, MemorySegment seg, long base, long rowBytes,
+                              int first, int[] positions, int posOff, int nb, float[] s, int stride, boolean fourKeys,
+                              float[] copied) {
         int h = 0;
         for (; h + 4 <= rows; h += 4) {
             int q0 = qOff + h * d, q1 = q0 + d, q2 = q1 + d, q3 = q2 + d;
             int j = LANE_TREE && fourKeys
                     ? logitQuads(q, q0, d, seg, base, rowBytes, first, positions, posOff, nb, s, h * stride, stride)
+                    : copied != null
+                    ? Bf16TwoKeys.logits(copied, 2 * q0, d, seg, base, rowBytes, first, positions, posOff, nb, s,
+                            h * stride, stride)
                     : 0;
             {
                 // Two keys per pass: every query chunk loaded feeds four FMAs, and eight independent
@@ -290,6 +304,14 @@ public final class Bf16Pairs {
     }
 
     /**
+     * Whether {@link #accumulate} takes one chunk a pass (eight accumulators) instead of two: on 8-lane CPUs, whose 16
+     * vector registers cannot hold the two-chunk pass's 16 accumulators with its operands. Measured on 256 gathered rows
+     * in L2 (d 128, four query rows, one thread, 2-vCPU AMD EPYC (Zen 3, AVX2) VM, JDK 25, 2026-11-30): 16.8-18.3 ns per
+     * key against 20.9-23.6 for two chunks a pass.
+     */
+    static final boolean ONE_CHUNK = L == 8;
+
+    /**
      * {@code acc[h] += sum_j p[h*stride + j] * v_j} with pair-split accumulators (probability rows {@code stride}
      * floats apart, a multiple of two vectors, at least {@code nb}); value rows addressed like the keys in
      * {@link #logits}. The outer loop takes two chunks of the head dim at a time and keeps 4 heads x 2 chunks x (even,
@@ -297,7 +319,8 @@ public final class Bf16Pairs {
      * probability broadcast feeds four FMAs. Sixteen independent FMA chains cover the FMA latency on both pipes: with
      * one chunk a pass (eight chains) the loop ran at 7.7 ns per key and KV head, with two at 4.6 ns (d 128, four query
      * rows, 512 rows in L2, one thread, 2-vCPU Zen 5 VM, 2026-11-30), the same sums in the same order. A head dim of an
-     * odd number of chunks does its last chunk alone ({@link #accumulateChunk}).
+     * odd number of chunks does its last chunk alone ({@link #accumulateChunk}), and so does every chunk where
+     * {@link #ONE_CHUNK}.
      */
     public static void accumulate(float[] p, int rows, MemorySegment seg, long base, long rowBytes,
                                   int first, int[] positions, int posOff, int nb, int d, float[] acc, int accOff, int stride) {
@@ -306,7 +329,7 @@ public final class Bf16Pairs {
             int o0 = accOff + h * d, o1 = o0 + d, o2 = o1 + d, o3 = o2 + d;
             int p0 = h * stride, p1 = p0 + stride, p2 = p1 + stride, p3 = p2 + stride;
             int c = 0;
-            for (; c + 2 * CHUNK <= d; c += 2 * CHUNK) {
+            for (; c + 2 * CHUNK <= d && !ONE_CHUNK; c += 2 * CHUNK) {
                 int c2 = c + CHUNK;
                 FloatVector e0 = FloatVector.fromArray(F, acc, o0 + c), d0 = FloatVector.fromArray(F, acc, o0 + c + L);
                 FloatVector e1 = FloatVector.fromArray(F, acc, o1 + c), d1 = FloatVector.fromArray(F, acc, o1 + c + L);
@@ -366,7 +389,7 @@ public final class Bf16Pairs {
                 f3.intoArray(acc, o3 + c2);
                 g3.intoArray(acc, o3 + c2 + L);
             }
-            if (c < d) {
+            for (; c < d; c += CHUNK) {
                 accumulateChunk(p, p0, p1, p2, p3, seg, base, rowBytes, first, positions, posOff, nb, c, acc,
                         o0, o1, o2, o3);
             }

@@ -126,9 +126,14 @@ public final class DecodeAttention {
     private float[] partAcc = new float[0];
     private final float[] qScaled;
     private final float[] qPairs;
+    /** On 8-lane CPUs, {@link #qPairs} four rows at a time as {@link Bf16TwoKeys} reads them (else null). */
+    private float[] qCopied;
     private final float[] rowScratch;
     private boolean pairs;
-    /** Dense passes on bf16 rows of two or four chunks: read in place as two streams ({@link #streamBlocks}). */
+    /**
+     * Dense passes on bf16 rows of two or four chunks, and on 8-lane CPUs the K-only scores pass: read in place as two
+     * streams ({@link #streamBlocks}).
+     */
     private boolean streamed;
     private final int[][] order;
     private final float[][] keyBlock;
@@ -319,12 +324,18 @@ public final class DecodeAttention {
         }
         // bf16 K and V with a head dim of whole chunks take the fused path (no f32 copy of the rows).
         this.pairs = kType == DType.BF16 && (!withV || vType == DType.BF16) && Bf16Pairs.supports(headDim);
+        // On 8-lane CPUs a whole bf16 row of 128 takes 16 accumulators per query row, more than P.V can keep in AVX2's
+        // registers, so there only the K-only scores pass (anchors) is streamed: anchor role 4.35-4.69 ms streamed
+        // against 5.11-5.83 with its blocks read one after the other (32K, kascade bench, 2-vCPU AMD EPYC (Zen 3,
+        // AVX2) VM, 2026-11-30); dense with the strided P.V of Bf16Pairs read in place took 23 ms against 10.
         this.streamed = pairs && mode != Mode.SPARSE
-                && (Bf16WholeRows.supports(headDim) || headDim == 2 * Bf16Pairs.CHUNK);
+                && (Bf16WholeRows.supports(headDim) || headDim == 2 * Bf16Pairs.CHUNK
+                || (!withV && Bf16TwoKeys.ACTIVE));
         if (pairs) {
             for (int row = 0; row < batch * qHeads; row++) {
                 Bf16Pairs.split(qScaled, row * headDim, headDim, qPairs, row * headDim);
             }
+            copyQueryBlocks();
         }
 
         // Task table: split-K over the keys of each (b, g), about 8 tasks per worker in all.
@@ -404,6 +415,22 @@ public final class DecodeAttention {
         }
     }
 
+    /**
+     * On 8-lane CPUs, lays out each KV head's query rows four at a time for {@link Bf16TwoKeys} (the block of the rows
+     * starting at {@code qPairs[r]} at {@code qCopied[2 r]}: {@link Bf16Pairs#logits}' convention); rows past the last
+     * whole four of a group are left to the one-row pass.
+     */
+    private void copyQueryBlocks() {
+        if (!Bf16TwoKeys.ACTIVE || group < 4) return;
+        if (qCopied == null) qCopied = new float[2 * batch * qHeads * headDim];
+        for (int unit = 0; unit < batch * kvHeads; unit++) {
+            for (int h = 0; h + 4 <= group; h += 4) {
+                int q0 = (unit * group + h) * headDim;
+                Bf16TwoKeys.copy(qPairs, q0, headDim, qCopied, 2 * q0);
+            }
+        }
+    }
+
     private void ensureTasks(int tasks) {
         if (taskUnit.length < tasks) {
             int n = Math.max(tasks, taskUnit.length * 2);
@@ -467,7 +494,7 @@ public final class DecodeAttention {
                 // 1.3 ms per reuse layer at 32K: see docs/algorithm.md, "CPU decode performance".)
                 touched += RowTouch.rows(kSeg, withV ? vSeg : null, rowBase, kRowBytes, pos, posBase + j0, nb);
                 Bf16Pairs.logits(qPairs, qOff, group, d, kSeg, rowBase * kRowBytes, kRowBytes, 0, pos, posBase + j0, nb, s, bk,
-                        true);
+                        true, qCopied);
             } else if (pairs) {
                 // Dense on head dims other than two or four chunks (those take streamBlocks, which touches nothing):
                 // the block's rows are consecutive; touch its K and V rows first as above, so their misses are
@@ -477,7 +504,7 @@ public final class DecodeAttention {
                 // logits pass, which reads rows from memory faster than the four-key one: Bf16Pairs.logits.)
                 if (withV) touched += RowTouch.range(kSeg, vSeg, rowBase, kRowBytes, j0, nb);
                 Bf16Pairs.logits(qPairs, qOff, group, d, kSeg, rowBase * kRowBytes, kRowBytes, j0, null, 0, nb, s, bk,
-                        withV);
+                        withV, qCopied);
             } else {
                 Rows.gather(kType, kSeg, rowBase * kRowBytes, kRowBytes, d, j0, pos, posBase + j0, nb, kb);
                 BlockMath.logits(qScaled, qOff, group, d, kb, nb, s, bk);
@@ -505,10 +532,11 @@ public final class DecodeAttention {
     }
 
     /**
-     * The dense passes (plain dense, layer 0, anchor scores) on bf16 rows of two or four chunks ({@code d} 64 or
-     * 128 on AVX-512): the task's keys {@code [from, to)} in blocks of {@link #STREAM_BLOCK} keys, half from each half
-     * of the range, interleaved ({@link TwoStreams}), read in place from memory by the four-key logits pass and a P.V
-     * that reads whole rows ({@link Bf16WholeRows} for four chunks, {@link Bf16Pairs#accumulate} for two); nothing is
+     * The dense passes (plain dense, layer 0, anchor scores) on bf16 rows of two or four chunks ({@code d} 64 or 128 on
+     * AVX-512), and on 8-lane CPUs the scores pass at any whole number of chunks: the task's keys {@code [from, to)} in
+     * blocks of {@link #STREAM_BLOCK} keys, half from each half of the range, interleaved ({@link TwoStreams}), read in
+     * place from memory by the four-key (two-key on 8 lanes) logits pass and a P.V that reads whole rows
+     * ({@link Bf16WholeRows} for four chunks, {@link Bf16Pairs#accumulate} for two); nothing is
      * touched first. Logits kept (layer 0, scores) are written back to their positions. Other head dims keep the
      * touched blocks of {@link #runTask}. At d 64 ({@code kascade bench decode --head-dim 64}, 32K, five alternated
      * pairs, 2026-11-30): dense 1.82-2.07 vs 1.95-2.15 ms touched (faster in 4 of 5), the anchor role 1.75-1.93 vs
@@ -522,7 +550,8 @@ public final class DecodeAttention {
         for (int i = 0; ; i++) {
             int nb = TwoStreams.fill(keys, from, to, i, bk / 2);
             if (nb == 0) break;
-            Bf16Pairs.logits(qPairs, qOff, group, d, kSeg, rowBase * kRowBytes, kRowBytes, 0, keys, 0, nb, s, bk, true);
+            Bf16Pairs.logits(qPairs, qOff, group, d, kSeg, rowBase * kRowBytes, kRowBytes, 0, keys, 0, nb, s, bk, true,
+                    qCopied);
             if (logits != null) {
                 int paired = TwoStreams.pairs(from, to, i, bk / 2);
                 for (int h = 0; h < group; h++) {

@@ -12,7 +12,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * {@link Bf16Pairs#logits} against float64 dot products of the stored bf16 keys, over key counts that leave every
- * remainder of its four-key (lane tree, rows touched first), two-key and one-key passes, query row counts that leave
+ * remainder of its four-key (lane tree, rows touched first), two-key (and {@link Bf16TwoKeys} on copied query rows) and
+ * one-key passes, query row counts that leave
  * rows for its one-row pass, and both key addressings (a contiguous range and gathered positions); and
  * {@link Bf16Pairs#accumulate} likewise, over head dims of an even and an odd number of chunks (its two-chunk pass and
  * the lone last chunk).
@@ -45,15 +46,21 @@ class Bf16PairsTest {
             int[] positions = new int[KEYS + 5];
             for (int j = 0; j < positions.length; j++) positions[j] = rnd.nextInt(KEYS);
 
+            // The rows laid out four at a time for Bf16TwoKeys, the block of rows h.. at copied[2 (3 + h d)].
+            float[] copied = new float[2 * qPairs.length];
+            for (int h = 0; h + 4 <= rows; h += 4) Bf16TwoKeys.copy(qPairs, 3 + h * d, d, copied, 2 * (3 + h * d));
+
             for (int nb = 1; nb <= 11; nb++) {
                 int stride = 32; // a multiple of two vectors of up to 16 lanes, at least nb
-                for (int variant = 0; variant < 4; variant++) {
+                for (int variant = 0; variant < 6; variant++) {
                     boolean gathered = (variant & 1) == 1;
-                    boolean fourKeys = variant >= 2; // the four-key pass (16 lanes) or the two-key pass only
+                    // the two-key pass only, the four-key pass (16 lanes), or Bf16TwoKeys over the copied rows
+                    boolean fourKeys = variant == 2 || variant == 3;
+                    boolean viaCopies = variant >= 4;
                     int first = gathered ? 0 : 7;
                     float[] s = new float[rows * stride];
                     Bf16Pairs.logits(qPairs, 3, rows, d, k, 0, rowBytes, first, gathered ? positions : null, 5, nb, s,
-                            stride, fourKeys);
+                            stride, fourKeys, viaCopies ? copied : null);
                     for (int h = 0; h < rows; h++) {
                         for (int j = 0; j < stride; j++) {
                             float got = s[h * stride + j];
@@ -70,7 +77,7 @@ class Bf16PairsTest {
                                 mag += Math.abs(q[h * d + e] * kv);
                             }
                             assertTrue(Math.abs(got - dot) <= 1e-6 * mag, "nb=" + nb + " gathered=" + gathered
-                                    + " fourKeys=" + fourKeys + " h=" + h + " j=" + j + ": " + got + " vs " + dot);
+                                    + " fourKeys=" + fourKeys + " viaCopies=" + viaCopies + " h=" + h + " j=" + j + ": " + got + " vs " + dot);
                         }
                     }
                 }
