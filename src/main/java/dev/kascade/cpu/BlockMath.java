@@ -158,7 +158,8 @@ public final class BlockMath {
 
     /**
      * {@code acc[h] += sum_j p[h*BLOCK + j] * v_j} for {@code h < rows}, {@code j < nb}. Outer loop over
-     * d-chunks so four accumulator chunks stay in registers while the value block streams from L1.
+     * d-chunks of two vectors so that 4 rows x 2 accumulator vectors stay in registers while the value block streams
+     * from L1.
      */
     public static void accumulate(float[] p, int rows, float[] vb, int nb, int d, float[] acc, int accOff) {
         accumulate(p, rows, vb, nb, d, acc, accOff, BLOCK);
@@ -171,7 +172,40 @@ public final class BlockMath {
         for (; h + 4 <= rows; h += 4) {
             int o0 = accOff + h * d, o1 = o0 + d, o2 = o1 + d, o3 = o2 + d;
             int p0 = h * stride, p1 = p0 + stride, p2 = p1 + stride, p3 = p2 + stride;
-            for (int c = 0; c < vecEnd; c += L) {
+            int c = 0;
+            for (; c + 2 * L <= vecEnd; c += 2 * L) {
+                // Two vectors of each row a pass: eight FMA chains, enough to cover the FMA latency on both pipes
+                // (four chains, one vector a pass, leave half of them idle).
+                FloatVector a0 = FloatVector.fromArray(F, acc, o0 + c), b0 = FloatVector.fromArray(F, acc, o0 + c + L);
+                FloatVector a1 = FloatVector.fromArray(F, acc, o1 + c), b1 = FloatVector.fromArray(F, acc, o1 + c + L);
+                FloatVector a2 = FloatVector.fromArray(F, acc, o2 + c), b2 = FloatVector.fromArray(F, acc, o2 + c + L);
+                FloatVector a3 = FloatVector.fromArray(F, acc, o3 + c), b3 = FloatVector.fromArray(F, acc, o3 + c + L);
+                for (int j = 0; j < nb; j++) {
+                    FloatVector v = FloatVector.fromArray(F, vb, j * d + c);
+                    FloatVector w = FloatVector.fromArray(F, vb, j * d + c + L);
+                    FloatVector x = FloatVector.broadcast(F, p[p0 + j]);
+                    a0 = v.fma(x, a0);
+                    b0 = w.fma(x, b0);
+                    x = FloatVector.broadcast(F, p[p1 + j]);
+                    a1 = v.fma(x, a1);
+                    b1 = w.fma(x, b1);
+                    x = FloatVector.broadcast(F, p[p2 + j]);
+                    a2 = v.fma(x, a2);
+                    b2 = w.fma(x, b2);
+                    x = FloatVector.broadcast(F, p[p3 + j]);
+                    a3 = v.fma(x, a3);
+                    b3 = w.fma(x, b3);
+                }
+                a0.intoArray(acc, o0 + c);
+                b0.intoArray(acc, o0 + c + L);
+                a1.intoArray(acc, o1 + c);
+                b1.intoArray(acc, o1 + c + L);
+                a2.intoArray(acc, o2 + c);
+                b2.intoArray(acc, o2 + c + L);
+                a3.intoArray(acc, o3 + c);
+                b3.intoArray(acc, o3 + c + L);
+            }
+            for (; c < vecEnd; c += L) {
                 FloatVector a0 = FloatVector.fromArray(F, acc, o0 + c);
                 FloatVector a1 = FloatVector.fromArray(F, acc, o1 + c);
                 FloatVector a2 = FloatVector.fromArray(F, acc, o2 + c);
@@ -188,7 +222,7 @@ public final class BlockMath {
                 a2.intoArray(acc, o2 + c);
                 a3.intoArray(acc, o3 + c);
             }
-            for (int c = vecEnd; c < d; c++) {
+            for (; c < d; c++) { // c = vecEnd: the elements past the last whole vector
                 float x0 = acc[o0 + c], x1 = acc[o1 + c], x2 = acc[o2 + c], x3 = acc[o3 + c];
                 for (int j = 0; j < nb; j++) {
                     float v = vb[j * d + c];
