@@ -17,7 +17,8 @@ import jdk.incubator.vector.VectorSpecies;
  * pass, in the order the caller's positions give ({@link TwoStreams}); the second pass finds it in L2.
  *
  * <p>Thread layout: one caller thread; registers hold 2 query rows x 4 chunks x (even, odd) = 16 accumulators while
- * the rows stream past, each probability broadcast feeding eight FMAs. Memory traffic: the value rows once from DRAM
+ * the rows stream past, each probability broadcast feeding eight FMAs (one query row a pass on 8-lane CPUs:
+ * {@link #ONE_ROW}). Memory traffic: the value rows once from DRAM
  * and once from L2; the accumulators once in and out per pass. Same pair-split order and the same sums per accumulator
  * as {@link Bf16Pairs#accumulate}, which reads half a row per pass: from L2 that is as fast, but read in place from
  * memory its strided half rows ran dense decode at 6.4-6.8 ms against 3.5-3.6 with this kernel (32K, 2026-11-30,
@@ -26,6 +27,13 @@ import jdk.incubator.vector.VectorSpecies;
 final class Bf16WholeRows {
     private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+
+    /**
+     * Whether every query row takes the one-row pass (eight accumulators): on 8-lane CPUs (AVX2: 16 vector registers),
+     * where the two-row pass's 16 accumulators spill. {@code kascade bench decode --head-dim 64} at 32K on a 2-vCPU AMD
+     * EPYC (Zen 3, AVX2) VM, three alternated pairs (2026-11-30): dense 4.07-4.09 ms against 4.15-4.18.
+     */
+    static final boolean ONE_ROW = L == 8;
 
     private Bf16WholeRows() {
     }
@@ -44,11 +52,11 @@ final class Bf16WholeRows {
                            int posOff, int nb, int d, float[] acc, int accOff, int stride) {
         if (!supports(d)) throw new IllegalArgumentException("d: expected " + 4 * CHUNK + " but got " + d);
         int h = 0;
-        for (; h + 2 <= rows; h += 2) {
+        for (; h + 2 <= rows && !ONE_ROW; h += 2) {
             twoRows(p, h * stride, (h + 1) * stride, seg, base, rowBytes, positions, posOff, nb, acc,
                     accOff + h * d, accOff + (h + 1) * d);
         }
-        if (h < rows) {
+        for (; h < rows; h++) {
             oneRow(p, h * stride, seg, base, rowBytes, positions, posOff, nb, acc, accOff + h * d);
         }
     }
