@@ -21,15 +21,16 @@ import jdk.incubator.vector.VectorSpecies;
  * disassembly: a store and a reload around every FMA pair, 2026-11-30). Here every query chunk is stored twice, once
  * per key, so each load has one use and C2 folds it into the FMA as a memory operand: 8 accumulators + 4 key vectors
  * + the mask, no spills. The extra loads come from L1 (Zen 3 issues three a cycle). Measured on 256 gathered rows in
- * L2 (d 128, four query rows, one thread, 2-vCPU AMD EPYC (Zen 3, AVX2) VM, JDK 25, 2026-11-30): 16.5 ns per key
- * against 28.4-28.6 for the two-key pass of {@link Bf16Pairs#logits}.
+ * L2 (d 128, four query rows, one thread, 2-vCPU AMD EPYC (Zen 3, AVX2) VM, JDK 25, 2026-11-30): 16.5-16.7 ns per
+ * key in the harness that found it, 20.4-21.3 as {@link Bf16Pairs#logits} calls it, against 28.4-35.7 for its own
+ * two-key pass.
  *
  * <p>Layout ({@link #copy}): for four pair-split query rows, chunk by chunk, row by row, two copies of the chunk's
  * {@code CHUNK} floats: {@code 8 d} floats in all. Thread layout: one caller thread. Memory traffic: each key row read
  * once, in order of the positions; the query block ({@code 8 d} floats: 4 KiB at d 128) stays in L1.
  */
 final class Bf16TwoKeys {
-    /** Whether decode uses this kernel: on 8-lane CPUs (with 16 lanes the lane-tree passes of {@link Bf16Pairs} win). */
+    /** Whether decode uses this kernel: on 8-lane CPUs (at 16 lanes the lane-tree pass of {@link Bf16Pairs} serves). */
     static final boolean ACTIVE = L == 8;
 
     private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
@@ -62,9 +63,9 @@ final class Bf16TwoKeys {
 
     /**
      * Logits of keys {@code 0 .. 2 floor(nb / 2) - 1} against the four rows copied at {@code qd[qdOff ..]}:
-     * {@code s[sOff + h*stride + j]}; returns the keys done. Key j's row starts at byte {@code base + pos_j * rowBytes},
-     * {@code pos_j = first + j} or {@code positions[posOff + j]}, as in {@link Bf16Pairs#logits}; each lane sums the same
-     * products in the same order as its two-key pass.
+     * {@code s[sOff + h*stride + j]}; returns the keys done. Key j's row starts at byte
+     * {@code base + pos_j * rowBytes}, {@code pos_j = first + j} or {@code positions[posOff + j]}, as in
+     * {@link Bf16Pairs#logits}; each lane sums the same products in the same order as its two-key pass.
      */
     static int logits(float[] qd, int qdOff, int d, MemorySegment seg, long base, long rowBytes, int first,
                       int[] positions, int posOff, int nb, float[] s, int sOff, int stride) {
@@ -83,14 +84,22 @@ final class Bf16TwoKeys {
                 FloatVector keb = wb.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
                 FloatVector koa = wa.and(0xFFFF0000).reinterpretAsFloats();
                 FloatVector kob = wb.and(0xFFFF0000).reinterpretAsFloats();
-                a0 = koa.fma(FloatVector.fromArray(F, qd, o + L), kea.fma(FloatVector.fromArray(F, qd, o), a0));
-                b0 = kob.fma(FloatVector.fromArray(F, qd, o + 3 * L), keb.fma(FloatVector.fromArray(F, qd, o + 2 * L), b0));
-                a1 = koa.fma(FloatVector.fromArray(F, qd, o + 5 * L), kea.fma(FloatVector.fromArray(F, qd, o + 4 * L), a1));
-                b1 = kob.fma(FloatVector.fromArray(F, qd, o + 7 * L), keb.fma(FloatVector.fromArray(F, qd, o + 6 * L), b1));
-                a2 = koa.fma(FloatVector.fromArray(F, qd, o + 9 * L), kea.fma(FloatVector.fromArray(F, qd, o + 8 * L), a2));
-                b2 = kob.fma(FloatVector.fromArray(F, qd, o + 11 * L), keb.fma(FloatVector.fromArray(F, qd, o + 10 * L), b2));
-                a3 = koa.fma(FloatVector.fromArray(F, qd, o + 13 * L), kea.fma(FloatVector.fromArray(F, qd, o + 12 * L), a3));
-                b3 = kob.fma(FloatVector.fromArray(F, qd, o + 15 * L), keb.fma(FloatVector.fromArray(F, qd, o + 14 * L), b3));
+                a0 = kea.fma(FloatVector.fromArray(F, qd, o), a0);
+                a0 = koa.fma(FloatVector.fromArray(F, qd, o + L), a0);
+                b0 = keb.fma(FloatVector.fromArray(F, qd, o + 2 * L), b0);
+                b0 = kob.fma(FloatVector.fromArray(F, qd, o + 3 * L), b0);
+                a1 = kea.fma(FloatVector.fromArray(F, qd, o + 4 * L), a1);
+                a1 = koa.fma(FloatVector.fromArray(F, qd, o + 5 * L), a1);
+                b1 = keb.fma(FloatVector.fromArray(F, qd, o + 6 * L), b1);
+                b1 = kob.fma(FloatVector.fromArray(F, qd, o + 7 * L), b1);
+                a2 = kea.fma(FloatVector.fromArray(F, qd, o + 8 * L), a2);
+                a2 = koa.fma(FloatVector.fromArray(F, qd, o + 9 * L), a2);
+                b2 = keb.fma(FloatVector.fromArray(F, qd, o + 10 * L), b2);
+                b2 = kob.fma(FloatVector.fromArray(F, qd, o + 11 * L), b2);
+                a3 = kea.fma(FloatVector.fromArray(F, qd, o + 12 * L), a3);
+                a3 = koa.fma(FloatVector.fromArray(F, qd, o + 13 * L), a3);
+                b3 = keb.fma(FloatVector.fromArray(F, qd, o + 14 * L), b3);
+                b3 = kob.fma(FloatVector.fromArray(F, qd, o + 15 * L), b3);
             }
             int at = sOff + j;
             s[at] = a0.reduceLanes(VectorOperators.ADD);

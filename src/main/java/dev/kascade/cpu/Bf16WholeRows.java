@@ -17,12 +17,11 @@ import jdk.incubator.vector.VectorSpecies;
  * pass, in the order the caller's positions give ({@link TwoStreams}); the second pass finds it in L2.
  *
  * <p>Thread layout: one caller thread; registers hold 2 query rows x 4 chunks x (even, odd) = 16 accumulators while
- * the rows stream past, each probability broadcast feeding eight FMAs (one query row a pass on 8-lane CPUs:
- * {@link #ONE_ROW}). Memory traffic: the value rows once from DRAM
- * and again from L2 for every further pass; the accumulators once in and out per pass. Same pair-split order and the same sums per accumulator
- * as {@link Bf16Pairs#accumulate}, which reads half a row per pass: from L2 that is as fast, but read in place from
- * memory its strided half rows ran dense decode at 6.4-6.8 ms against 3.5-3.6 with this kernel (32K, 2026-11-30,
- * see {@link TwoStreams}).
+ * the rows stream past, each probability broadcast feeding eight FMAs (one query row a pass on 8-lane CPUs: {@link
+ * #ONE_ROW}). Memory traffic: the value rows once from DRAM and again from L2 for every further pass; the accumulators
+ * once in and out per pass. Same pair-split order and the same sums per accumulator as {@link Bf16Pairs#accumulate},
+ * which reads half a row per pass: from L2 that is as fast, but read in place from memory its strided half rows ran
+ * dense decode at 6.4-6.8 ms against 3.5-3.6 with this kernel (32K, 2026-11-30, see {@link TwoStreams}).
  */
 final class Bf16WholeRows {
     private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
