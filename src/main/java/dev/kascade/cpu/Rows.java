@@ -27,8 +27,14 @@ import jdk.incubator.vector.VectorSpecies;
  * </ul>
  */
 public final class Rows {
-    /** Preferred float species of this CPU (16 lanes with AVX-512, 8 with AVX2). */
-    public static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    /**
+     * Float species of every CPU kernel in this package: the CPU's preferred one (16 lanes with AVX-512, 8 with AVX2),
+     * or the width that the system property {@value #VECTOR_BITS_PROPERTY} names (128, 256 or 512). The kernels take
+     * different shapes at 8 and 16 lanes ({@link Bf16TwoKeys#ACTIVE}, {@link Bf16Pairs#LANE_TREE}, ...); the property
+     * lets the tests run the other width's shapes on any CPU, where the Vector API computes a width the CPU lacks in
+     * plain Java: correct, and much slower.
+     */
+    public static final VectorSpecies<Float> F = species(System.getProperty(Rows.VECTOR_BITS_PROPERTY));
     /** Lanes per float vector. */
     public static final int L = F.length();
     private static final VectorSpecies<Short> S = VectorSpecies.of(short.class, VectorShape.forBitSize(L * 16));
@@ -37,7 +43,22 @@ public final class Rows {
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED;
     private static final ValueLayout.OfShort I16 = ValueLayout.JAVA_SHORT_UNALIGNED;
 
+    /** The system property that overrides the kernels' vector width: {@code 128}, {@code 256} or {@code 512}. */
+    public static final String VECTOR_BITS_PROPERTY = "kascade.cpu.vectorBits";
+
     private Rows() {
+    }
+
+    /** The preferred float species for null, else the one of {@code bits} bits (128, 256 or 512). */
+    static VectorSpecies<Float> species(String bits) {
+        if (bits == null || bits.isEmpty()) return FloatVector.SPECIES_PREFERRED;
+        return switch (bits.trim()) {
+            case "128" -> FloatVector.SPECIES_128;
+            case "256" -> FloatVector.SPECIES_256;
+            case "512" -> FloatVector.SPECIES_512;
+            default -> throw new IllegalArgumentException(VECTOR_BITS_PROPERTY + ": expected 128, 256 or 512 but got '"
+                    + bits + "'");
+        };
     }
 
     /**

@@ -1,12 +1,32 @@
 package dev.kascade.cpu;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kascade.tensor.DType;
 import java.lang.foreign.MemorySegment;
+import jdk.incubator.vector.FloatVector;
 import org.junit.jupiter.api.Test;
 
 class RowsTest {
+    /**
+     * The kernels' width follows {@value Rows#VECTOR_BITS_PROPERTY} (the build runs this package's tests once more at
+     * 256 and at 512 bits, so that both the 8-lane and the 16-lane kernel shapes are tested on any CPU).
+     */
+    @Test
+    void kernelWidthFollowsTheVectorBitsProperty() {
+        String bits = System.getProperty(Rows.VECTOR_BITS_PROPERTY);
+        int expected = bits == null ? FloatVector.SPECIES_PREFERRED.vectorBitSize() : Integer.parseInt(bits.trim());
+        assertEquals(expected, Rows.F.vectorBitSize());
+        assertEquals(expected / 32, Rows.L);
+        assertEquals(FloatVector.SPECIES_PREFERRED, Rows.species(null));
+        assertEquals(FloatVector.SPECIES_256, Rows.species("256"));
+        assertEquals(FloatVector.SPECIES_512, Rows.species(" 512"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Rows.species("1024"));
+        assertTrue(e.getMessage().contains(Rows.VECTOR_BITS_PROPERTY) && e.getMessage().contains("1024"), e.getMessage());
+    }
+
     /** Every one of the 65536 half-precision bit patterns (normals, subnormals, zeros, inf, NaN). */
     @Test
     void f16ConversionMatchesTheJdkForEveryBitPattern() {
