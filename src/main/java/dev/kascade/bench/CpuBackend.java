@@ -39,7 +39,8 @@ final class CpuBackend implements DeviceBackend {
         } catch (java.io.IOException | RuntimeException e) {
             model = System.getProperty("os.arch");
         }
+        // the kernels' width (dev.kascade.cpu.Rows.F): the CPU's preferred one unless kascade.cpu.vectorBits says
         return "cpu: " + Runtime.getRuntime().availableProcessors() + " cores, " + model + ", Vector API "
-                + jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.vectorBitSize() + "-bit";
+                + dev.kascade.cpu.Rows.F.vectorBitSize() + "-bit";
     }
 }

@@ -1,5 +1,6 @@
 package dev.kascade.cli;
 
+import dev.kascade.cpu.Rows;
 import dev.kascade.cuda.CudaDeviceInfo;
 import dev.kascade.cuda.CudaDriver;
 import dev.kascade.cuda.CudaUnavailableException;
@@ -43,10 +44,15 @@ public final class InfoCommand implements Command {
 
     static void printCpu(PrintStream out) {
         int bits = FloatVector.SPECIES_PREFERRED.vectorBitSize();
+        int kernelBits = Rows.F.vectorBitSize();
         out.println("CPU");
         out.printf("  model       %s%n", SystemInfo.cpuModel());
         out.printf("  cores       %d%n", Runtime.getRuntime().availableProcessors());
         out.printf("  vector      %d-bit preferred species (%d floats per vector)%n", bits, bits / 32);
+        if (kernelBits != bits) {
+            out.printf("  kernels     %d-bit (%s), run in plain Java where the CPU lacks the width%n", kernelBits,
+                    Rows.VECTOR_BITS_PROPERTY);
+        }
         out.printf("  max heap    %.1f GiB%n", Runtime.getRuntime().maxMemory() / (double) (1L << 30));
         out.printf("  java        %s (%s)%n", System.getProperty("java.version"), System.getProperty("java.home"));
     }
