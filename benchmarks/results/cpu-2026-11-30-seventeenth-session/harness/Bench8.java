@@ -19,18 +19,19 @@ public class Bench8 {
         float[] qp = new float[G * D]; for (int h = 0; h < G; h++) Bf16Pairs.split(q, h * D, D, qp, h * D);
         float[] qi = new float[4 * D]; K8.interleave(qp, 0, D, qi); MemorySegment qs = MemorySegment.ofArray(qi);
         float[] qd = new float[8 * D]; K8.interleave2(qp, 0, D, qd);
+        long[] offs = new long[NB];
         float[] ref = new float[G * NB], s = new float[G * NB], tmp = new float[8];
         Bf16Pairs.logits(qp, 0, G, D, ks, 0, 256, 0, pos, 0, NB, ref, NB, true);
         float[] pr = new float[G * NB]; for (int i = 0; i < pr.length; i++) pr[i] = r.nextFloat();
         float[] accRef = new float[G * D], acc = new float[G * D];
         Bf16Pairs.accumulate(pr, G, vs, 0, 256, 0, pos, 0, NB, D, accRef, 0, NB);
-        String[] names = {"logits lib", "logits1", "logits2t", "logits2r", "pv lib", "pv1", "pv22", "pv14", "logits2n", "logits2u", "logits1s", "logits2s", "logits1m", "logits1i", "logits2q", "logits2qn"};
+        String[] names = {"logits lib", "logits1", "logits2t", "logits2r", "pv lib", "pv1", "pv22", "pv14", "logits2n", "logits2u", "logits1s", "logits2s", "logits1m", "logits1i", "logits2q", "logits2qn", "pv1u", "pv1o"};
         for (int round = 0; round < 6; round++) {
             StringBuilder sb = new StringBuilder();
             for (int var = 0; var < names.length; var++) {
                 long best = Long.MAX_VALUE; double err = 0;
                 for (int it = 0; it < reps; it++) {
-                    if (var >= 4 && var < 8) Arrays.fill(acc, 0);
+                    if ((var >= 4 && var < 8) || var >= 16) Arrays.fill(acc, 0);
                     long t0 = System.nanoTime();
                     switch (var) {
                         case 0 -> Bf16Pairs.logits(qp, 0, G, D, ks, 0, 256, 0, pos, 0, NB, s, NB, true);
@@ -48,12 +49,14 @@ public class Bench8 {
                         case 13 -> K8.logits1i(qi, D, ks, 0, 256, pos, NB, s, NB);
                         case 14 -> K8.logits2q(qd, D, ks, 0, 256, pos, NB, s, NB);
                         case 15 -> K8.logits2qn(qd, D, ks, 0, 256, pos, NB, s, NB);
+                        case 16 -> K8.pv1u(pr, G, vs, 0, 256, pos, NB, D, acc, NB, offs);
+                        case 17 -> K8.pv1o(pr, G, vs, 0, 256, pos, NB, D, acc, NB, offs);
                         case 9 -> K8.logits2u(qp, 0, D, ks, 0, 256, pos, NB, s, NB, tmp);
                     }
                     long t1 = System.nanoTime();
                     best = Math.min(best, t1 - t0);
                 }
-                float[] x = var >= 4 && var < 8 ? acc : s, y = var >= 4 && var < 8 ? accRef : ref;
+                float[] x = (var >= 4 && var < 8) || var >= 16 ? acc : s, y = (var >= 4 && var < 8) || var >= 16 ? accRef : ref;
                 for (int i = 0; i < x.length; i++) err = Math.max(err, Math.abs(x[i] - y[i]));
                 if (round >= 3) sb.append(String.format("%s %.2f ns/row (err %.1e) | ", names[var], best / (double) NB, err));
             }

@@ -496,4 +496,75 @@ public final class K8 {
             s[3 * stride + j] = a3.lane(0); s[3 * stride + j + 1] = b3.lane(0);
         }
     }
+
+    // P.V one chunk a pass, four rows, two keys an iteration (same 8 accumulators), row offsets precomputed
+    static void pv1u(float[] p, int rows, MemorySegment seg, long base, long rowBytes, int[] pos, int nb, int d, float[] acc, int stride, long[] off) {
+        for (int j = 0; j < nb; j++) off[j] = base + pos[j] * rowBytes;
+        int o0 = 0, o1 = d, o2 = 2 * d, o3 = 3 * d; int p1 = stride, p2 = 2 * stride, p3 = 3 * stride;
+        for (int c = 0; c < d; c += CHUNK) {
+            FloatVector e0 = FloatVector.fromArray(F, acc, o0 + c), d0 = FloatVector.fromArray(F, acc, o0 + c + L);
+            FloatVector e1 = FloatVector.fromArray(F, acc, o1 + c), d1 = FloatVector.fromArray(F, acc, o1 + c + L);
+            FloatVector e2 = FloatVector.fromArray(F, acc, o2 + c), d2 = FloatVector.fromArray(F, acc, o2 + c + L);
+            FloatVector e3 = FloatVector.fromArray(F, acc, o3 + c), d3 = FloatVector.fromArray(F, acc, o3 + c + L);
+            long cb = 2L * c;
+            int j = 0;
+            for (; j + 2 <= nb; j += 2) {
+                IntVector w = IntVector.fromMemorySegment(I, seg, off[j] + cb, LE);
+                IntVector x = IntVector.fromMemorySegment(I, seg, off[j + 1] + cb, LE);
+                FloatVector ve = w.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+                FloatVector vo = w.and(0xFFFF0000).reinterpretAsFloats();
+                FloatVector b = FloatVector.broadcast(F, p[j]);
+                e0 = ve.fma(b, e0); d0 = vo.fma(b, d0);
+                b = FloatVector.broadcast(F, p[p1 + j]);
+                e1 = ve.fma(b, e1); d1 = vo.fma(b, d1);
+                b = FloatVector.broadcast(F, p[p2 + j]);
+                e2 = ve.fma(b, e2); d2 = vo.fma(b, d2);
+                b = FloatVector.broadcast(F, p[p3 + j]);
+                e3 = ve.fma(b, e3); d3 = vo.fma(b, d3);
+                ve = x.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+                vo = x.and(0xFFFF0000).reinterpretAsFloats();
+                b = FloatVector.broadcast(F, p[j + 1]);
+                e0 = ve.fma(b, e0); d0 = vo.fma(b, d0);
+                b = FloatVector.broadcast(F, p[p1 + j + 1]);
+                e1 = ve.fma(b, e1); d1 = vo.fma(b, d1);
+                b = FloatVector.broadcast(F, p[p2 + j + 1]);
+                e2 = ve.fma(b, e2); d2 = vo.fma(b, d2);
+                b = FloatVector.broadcast(F, p[p3 + j + 1]);
+                e3 = ve.fma(b, e3); d3 = vo.fma(b, d3);
+            }
+            e0.intoArray(acc, o0 + c); d0.intoArray(acc, o0 + c + L);
+            e1.intoArray(acc, o1 + c); d1.intoArray(acc, o1 + c + L);
+            e2.intoArray(acc, o2 + c); d2.intoArray(acc, o2 + c + L);
+            e3.intoArray(acc, o3 + c); d3.intoArray(acc, o3 + c + L);
+        }
+    }
+    // P.V one chunk a pass, row offsets precomputed, one key an iteration
+    static void pv1o(float[] p, int rows, MemorySegment seg, long base, long rowBytes, int[] pos, int nb, int d, float[] acc, int stride, long[] off) {
+        for (int j = 0; j < nb; j++) off[j] = base + pos[j] * rowBytes;
+        int o0 = 0, o1 = d, o2 = 2 * d, o3 = 3 * d; int p1 = stride, p2 = 2 * stride, p3 = 3 * stride;
+        for (int c = 0; c < d; c += CHUNK) {
+            FloatVector e0 = FloatVector.fromArray(F, acc, o0 + c), d0 = FloatVector.fromArray(F, acc, o0 + c + L);
+            FloatVector e1 = FloatVector.fromArray(F, acc, o1 + c), d1 = FloatVector.fromArray(F, acc, o1 + c + L);
+            FloatVector e2 = FloatVector.fromArray(F, acc, o2 + c), d2 = FloatVector.fromArray(F, acc, o2 + c + L);
+            FloatVector e3 = FloatVector.fromArray(F, acc, o3 + c), d3 = FloatVector.fromArray(F, acc, o3 + c + L);
+            long cb = 2L * c;
+            for (int j = 0; j < nb; j++) {
+                IntVector w = IntVector.fromMemorySegment(I, seg, off[j] + cb, LE);
+                FloatVector ve = w.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+                FloatVector vo = w.and(0xFFFF0000).reinterpretAsFloats();
+                FloatVector b = FloatVector.broadcast(F, p[j]);
+                e0 = ve.fma(b, e0); d0 = vo.fma(b, d0);
+                b = FloatVector.broadcast(F, p[p1 + j]);
+                e1 = ve.fma(b, e1); d1 = vo.fma(b, d1);
+                b = FloatVector.broadcast(F, p[p2 + j]);
+                e2 = ve.fma(b, e2); d2 = vo.fma(b, d2);
+                b = FloatVector.broadcast(F, p[p3 + j]);
+                e3 = ve.fma(b, e3); d3 = vo.fma(b, d3);
+            }
+            e0.intoArray(acc, o0 + c); d0.intoArray(acc, o0 + c + L);
+            e1.intoArray(acc, o1 + c); d1.intoArray(acc, o1 + c + L);
+            e2.intoArray(acc, o2 + c); d2.intoArray(acc, o2 + c + L);
+            e3.intoArray(acc, o3 + c); d3.intoArray(acc, o3 + c + L);
+        }
+    }
 }
