@@ -6,6 +6,7 @@ import java.util.*;
 
 /** Library kernels in L2: Bf16Pairs.logits with copies, accumulate (ONE_CHUNK on 8 lanes). ns per key, 4 rows, d 128. */
 public class Bench9 {
+    static final boolean DIRECT = Boolean.getBoolean("direct"), K8Q = Boolean.getBoolean("k8");
     public static void main(String[] a) {
         int region = Integer.parseInt(a[0]); int reps = Integer.parseInt(a[1]);
         int D = 128, G = 4, NB = 256;
@@ -18,14 +19,15 @@ public class Bench9 {
         int[] pos = Arrays.copyOf(all, NB); Arrays.sort(pos);
         float[] q = new float[G * D]; for (int i = 0; i < q.length; i++) q[i] = (float) r.nextGaussian() * 0.088f;
         float[] qp = new float[G * D]; for (int h = 0; h < G; h++) Bf16Pairs.split(q, h * D, D, qp, h * D);
-        float[] qc = new float[2 * G * D]; Bf16TwoKeys.copy(qp, 0, D, qc, 0);
+        float[] qd8 = new float[8 * D]; K8.interleave2(qp, 0, D, qd8);
+        float[] qc = new float[Bf16TwoKeys.copiedFloats(D)]; Bf16TwoKeys.copy(qp, 0, D, qc, 0);
         float[] s = new float[G * NB], m = new float[G], l = new float[G], acc = new float[G * D];
         for (int round = 0; round < 6; round++) {
             long[] best = {Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE};
             for (int it = 0; it < reps; it++) {
                 Arrays.fill(m, Float.NEGATIVE_INFINITY); Arrays.fill(l, 0); Arrays.fill(acc, 0);
                 long t0 = System.nanoTime();
-                Bf16Pairs.logits(qp, 0, G, D, ks, 0, 256, 0, pos, 0, NB, s, NB, true, qc);
+                if (K8Q) K8.logits2q(qd8, D, ks, 0, 256, pos, NB, s, NB); else if (DIRECT) Bf16TwoKeys.logits(qc, 0, D, ks, 0, 256, 0, pos, 0, NB, s, 0, NB); else Bf16Pairs.logits(qp, 0, G, D, ks, 0, 256, 0, pos, 0, NB, s, NB, true, qc);
                 long t1 = System.nanoTime();
                 for (int h = 0; h < G; h++) BlockMath.softmaxStep(s, h, m, l, 0, acc, h * D, D, NB);
                 long t2 = System.nanoTime();

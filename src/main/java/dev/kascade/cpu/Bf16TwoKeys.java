@@ -22,8 +22,8 @@ import jdk.incubator.vector.VectorSpecies;
  * per key, so each load has one use and C2 folds it into the FMA as a memory operand: 8 accumulators + 4 key vectors
  * + the mask, no spills. The extra loads come from L1 (Zen 3 issues three a cycle). Measured on 256 gathered rows in
  * L2 (d 128, four query rows, one thread, 2-vCPU AMD EPYC (Zen 3, AVX2) VM, JDK 25, 2026-11-30): 16.5-16.7 ns per
- * key in the harness that found it, 20.4-21.3 as {@link Bf16Pairs#logits} calls it, against 28.4-35.7 for its own
- * two-key pass.
+ * key against 28.4-35.7 for {@link Bf16Pairs#logits}' own two-key pass, logits timed alone; 18.3-20.8 when each call
+ * is followed by the block's softmax and P.V, as in decode.
  *
  * <p>Layout ({@link #copy}): for four pair-split query rows, chunk by chunk, row by row, two copies of the chunk's
  * {@code CHUNK} floats: {@code 8 d} floats in all. Thread layout: one caller thread. Memory traffic: each key row read
