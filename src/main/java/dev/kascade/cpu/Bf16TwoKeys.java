@@ -41,11 +41,6 @@ final class Bf16TwoKeys {
     private Bf16TwoKeys() {
     }
 
-    /** Floats {@link #copy} writes for four rows of head dim {@code d}. */
-    static int copiedFloats(int d) {
-        return 8 * d;
-    }
-
     /**
      * Lays out the four pair-split query rows {@code qPairs[q0 .. q0 + 4d)} (row h at {@code q0 + h d}) into
      * {@code dst[dstOff .. dstOff + 8d)} as the kernel reads them. Requires {@code d % CHUNK == 0}.
